@@ -1,0 +1,40 @@
+"""Runs every benchmark (or those named on the command line)."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from bench import api_requests, audit_chain
+from bench.results import Measurement, print_table, write_json
+
+BENCHES: dict[str, Callable[[], Coroutine[Any, Any, list[Measurement]]]] = {
+    "audit_chain": audit_chain.run,
+    "api_requests": api_requests.run,
+}
+RESULTS = Path(__file__).parent / "results" / "latest.json"
+
+
+def main(names: list[str]) -> int:
+    chosen = names or list(BENCHES)
+    unknown = [name for name in chosen if name not in BENCHES]
+    if unknown:
+        print(
+            f"unknown benchmarks: {', '.join(unknown)}; known: {', '.join(BENCHES)}",
+            file=sys.stderr,
+        )
+        return 2
+    measurements: list[Measurement] = []
+    for name in chosen:
+        measurements.extend(asyncio.run(BENCHES[name]()))
+    print_table(measurements)
+    write_json(measurements, RESULTS)
+    print(f"\nwritten to {RESULTS}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

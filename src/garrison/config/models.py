@@ -1,0 +1,183 @@
+"""The event configuration: what one YAML file (and its includes) describes.
+
+Every model is frozen and forbids unknown keys. Datetimes are aware UTC once
+validated; a naive value in the file is read in ``event.timezone``. The
+cross-checks between sections (references, duplicates, cycles) live in
+:mod:`garrison.config.consistency`; :func:`garrison.config.load_config` runs both.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from garrison.auth.permissions import Role
+from garrison.config.fields import (
+    Email,
+    Endpoint,
+    EventTime,
+    Identifier,
+    Name,
+    Phone,
+    Text,
+    TimezoneName,
+    Username,
+    WebhookUrl,
+    as_utc,
+)
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PhaseId(StrEnum):
+    PREPARATION = "preparation"
+    OPERATION = "operation"
+    REVIEW = "review"
+
+
+class ServiceKind(StrEnum):
+    LINK = "link"
+    WEBSITE = "website"
+    DNS = "dns"
+    VOICE = "voice"
+    VIDEO = "video"
+    EMAIL = "email"
+    OTHER = "other"
+
+
+class Criticality(StrEnum):
+    CRITICAL = "critical"
+    HIGH = "high"
+    NORMAL = "normal"
+
+
+class RedundancyRole(StrEnum):
+    PRIMARY = "primary"
+    BACKUP = "backup"
+
+
+class Phase(_Model):
+    """One phase of the event: preparation, operation or review."""
+
+    id: PhaseId
+    start: EventTime
+    end: EventTime
+
+
+class EventSection(_Model):
+    """The event itself; ``start`` and ``end`` bound the operation window."""
+
+    id: Identifier
+    name: Name
+    # Declared before the datetimes: their validators read the validated time zone.
+    timezone: TimezoneName
+    start: EventTime = Field(description="Start of the operation window.")
+    end: EventTime = Field(description="End of the operation window.")
+    phases: tuple[Phase, ...] = ()
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @field_validator("start", "end")
+    @classmethod
+    def _start_end_to_utc(cls, value: datetime, info: ValidationInfo) -> datetime:
+        timezone = info.data.get("timezone")
+        if timezone is None:
+            return value  # the time zone is invalid: validation fails anyway
+        return as_utc(value, ZoneInfo(timezone))
+
+    @field_validator("phases")
+    @classmethod
+    def _phases_to_utc(cls, value: tuple[Phase, ...], info: ValidationInfo) -> tuple[Phase, ...]:
+        # Phases cannot see the event's time zone, so their naive times are placed here.
+        timezone = info.data.get("timezone")
+        if timezone is None:
+            return value
+        zone = ZoneInfo(timezone)
+        return tuple(
+            phase.model_copy(
+                update={"start": as_utc(phase.start, zone), "end": as_utc(phase.end, zone)}
+            )
+            for phase in value
+        )
+
+
+class Unit(_Model):
+    id: Identifier
+    name: Name
+    description: Text = ""
+    leader: Identifier | None = Field(default=None, description="Id of the person leading it.")
+
+
+class Contacts(_Model):
+    email: Email | None = None
+    phone: Phone | None = None
+    webhook: WebhookUrl | None = None
+
+
+class Person(_Model):
+    id: Identifier
+    name: Name
+    unit: Identifier
+    role: Role
+    title: Text = ""
+    username: Username | None = Field(
+        default=None, description="Login name, if the person signs in."
+    )
+    contacts: Contacts = Contacts()
+
+
+class Post(_Model):
+    """A duty post (vị trí trực), staffed around the clock during the operation."""
+
+    id: Identifier
+    name: Name
+    unit: Identifier
+    site: Identifier | None = None
+    description: Text = ""
+
+
+class Organisation(_Model):
+    units: tuple[Unit, ...] = ()
+    people: tuple[Person, ...] = ()
+    posts: tuple[Post, ...] = ()
+
+
+class Site(_Model):
+    id: Identifier
+    name: Name
+    address: Text = ""
+    description: Text = ""
+
+
+class Redundancy(_Model):
+    group: Identifier = Field(description="Services in one group back each other up.")
+    role: RedundancyRole
+
+
+class Service(_Model):
+    id: Identifier
+    name: Name
+    kind: ServiceKind
+    criticality: Criticality
+    unit: Identifier = Field(description="Id of the unit that operates it.")
+    site: Identifier | None = None
+    redundancy: Redundancy | None = None
+    depends_on: tuple[Identifier, ...] = Field(default=(), description="Ids of services it needs.")
+    endpoints: tuple[Endpoint, ...] = ()
+    description: Text = ""
+
+
+class EventConfig(_Model):
+    """A critical event described as code (``include`` is resolved by the loader)."""
+
+    event: EventSection
+    organisation: Organisation = Organisation()
+    sites: tuple[Site, ...] = ()
+    services: tuple[Service, ...] = ()

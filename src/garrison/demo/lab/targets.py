@@ -1,0 +1,62 @@
+"""What every lab target offers, whatever protocol it speaks.
+
+A new kind of target (DNS, SIP, SMTP...) implements :class:`LabTarget`; the lab
+only ever starts, stops, faults and describes its targets through it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Protocol
+
+LAB_HOST = "127.0.0.1"
+"""The only address the lab ever binds: it must never be reachable from elsewhere."""
+
+
+class FaultKind(StrEnum):
+    DOWN = "down"
+    """Nothing listens: connections are refused."""
+    ERROR = "error"
+    """The service answers, with an error (HTTP 503)."""
+    SLOW = "slow"
+    """The service answers correctly, but late."""
+    HANG = "hang"
+    """Connections are accepted and never answered."""
+    RESET = "reset"
+    """Connections are accepted, then reset at once."""
+
+
+@dataclass(frozen=True, slots=True)
+class TargetStatus:
+    name: str
+    kind: str
+    host: str
+    port: int
+    listening: bool
+    fault: FaultKind | None
+
+
+class LabTarget(Protocol):
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def supported_faults(self) -> frozenset[FaultKind]: ...
+
+    @property
+    def fault(self) -> FaultKind | None: ...
+
+    async def start(self) -> None:
+        """Serve; listening (unless the fault is DOWN) when this returns."""
+        ...
+
+    async def stop(self) -> None:
+        """Close the listener and every open connection."""
+        ...
+
+    async def set_fault(self, fault: FaultKind | None) -> None:
+        """Misbehave as ``fault`` from now on, or behave again when ``None``."""
+        ...
+
+    def status(self) -> TargetStatus: ...

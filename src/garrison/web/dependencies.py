@@ -1,0 +1,44 @@
+"""FastAPI dependencies shared by every domain's views."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from typing import Annotated, Literal
+
+from fastapi import Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from garrison.auth.principal import RequestOrigin
+from garrison.runtime.context import AppContext
+
+
+def get_context(request: Request) -> AppContext:
+    context = request.app.state.context
+    assert isinstance(context, AppContext)
+    return context
+
+
+Context = Annotated[AppContext, Depends(get_context)]
+
+
+async def get_db_session(context: Context) -> AsyncIterator[AsyncSession]:
+    """A session per request; views commit explicitly, anything uncommitted is rolled back."""
+    async with context.sessions() as session:
+        yield session
+
+
+DbSession = Annotated[AsyncSession, Depends(get_db_session)]
+
+
+def get_origin(request: Request) -> RequestOrigin:
+    client = request.client
+    channel: Literal["api", "web"] = "api" if request.url.path.startswith("/api/") else "web"
+    return RequestOrigin(
+        address=client.host if client else None,
+        user_agent=(request.headers.get("user-agent") or "")[:300] or None,
+        request_id=request.headers.get("x-request-id", "")[:64] or None,
+        channel=channel,
+    )
+
+
+Origin = Annotated[RequestOrigin, Depends(get_origin)]
