@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator
 from datetime import timedelta
@@ -22,14 +21,7 @@ from garrison.auth.tokens import create_token
 from garrison.auth.users import create_user
 from garrison.runtime.assembly import open_context
 from garrison.settings import Settings
-
-READY_TIMEOUT = 30.0
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
+from tests.process import RunningGarrison, free_port, running_garrison, wait_ready
 
 
 async def _admin_token(settings: Settings) -> str:
@@ -63,46 +55,11 @@ async def _admin_token(settings: Settings) -> str:
 @pytest.fixture
 async def server(
     settings: Settings, database_url: str, tmp_path: Path
-) -> AsyncIterator[tuple[asyncio.subprocess.Process, int]]:
-    port = _free_port()
-    log = (tmp_path / "serve.log").open("wb")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "garrison",
-        "--data-dir",
-        str(settings.data_dir),
-        "--database-url",
-        database_url,
-        "serve",
-        "--port",
-        str(port),
-        stdout=asyncio.subprocess.DEVNULL,
-        stderr=log,
-    )
-    try:
-        yield process, port
-    finally:
-        if process.returncode is None:
-            process.kill()
-            await process.wait()
-        log.close()
-
-
-async def _wait_ready(port: int) -> dict[str, object]:
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}") as client:
-        deadline = asyncio.get_running_loop().time() + READY_TIMEOUT
-        while True:
-            try:
-                response = await client.get("/readyz")
-                if response.status_code == 200:
-                    body: dict[str, object] = response.json()
-                    return body
-            except httpx.TransportError:
-                pass
-            if asyncio.get_running_loop().time() > deadline:
-                raise AssertionError("garrison serve did not become ready")
-            await asyncio.sleep(0.1)
+) -> AsyncIterator[RunningGarrison]:
+    async with running_garrison(
+        data_dir=settings.data_dir, database_url=database_url, log_path=tmp_path / "serve.log"
+    ) as running:
+        yield running
 
 
 async def _wait_refused(port: int) -> None:
@@ -119,11 +76,11 @@ async def _wait_refused(port: int) -> None:
 
 @pytest.mark.slow
 async def test_sigterm_finishes_the_write_in_flight_and_exits_cleanly(
-    settings: Settings, server: tuple[asyncio.subprocess.Process, int]
+    settings: Settings, server: RunningGarrison
 ) -> None:
-    process, port = server
+    process, port = server.process, server.port
     token = await _admin_token(settings)
-    ready = await _wait_ready(port)
+    ready = await wait_ready(port)
     assert ready["workers"] == {"housekeeping": True}
 
     body = json.dumps(
@@ -172,7 +129,7 @@ async def test_invalid_configuration_stops_serve_before_anything_is_written(tmp_
         "--config",
         str(bad),
         "--port",
-        str(_free_port()),
+        str(free_port()),
         stdout=asyncio.subprocess.DEVNULL,
         stderr=asyncio.subprocess.PIPE,
     )

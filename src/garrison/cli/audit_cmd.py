@@ -60,6 +60,16 @@ async def run_list(context: AppContext, *, limit: int) -> list[AuditEntry]:
         return await list_audit(session, limit=limit)
 
 
+def _problem_label(kind: str) -> str:
+    labels = {
+        "edited": _("edited"),
+        "deleted": _("deleted"),
+        "inserted": _("inserted"),
+        "reordered": _("reordered"),
+    }
+    return labels.get(kind, kind)
+
+
 def format_report(report: VerifyReport) -> str:
     if report.problem is None:
         return _(
@@ -72,7 +82,7 @@ def format_report(report: VerifyReport) -> str:
     ) % {
         "seq": problem.seq,
         "id": "-" if problem.entry_id is None else problem.entry_id,
-        "kind": problem.kind,
+        "kind": _problem_label(problem.kind),
         "message": problem.message,
         "count": report.checked,
     }

@@ -18,16 +18,17 @@ from garrison.errors import GarrisonError
 from garrison.i18n.translations import set_language
 from garrison.telemetry.logging import configure_logging
 
-# (module, attribute): each module owns one command or group.
-COMMANDS: tuple[tuple[str, str], ...] = (
-    ("garrison.cli.init_cmd", "init_command"),
-    ("garrison.cli.serve_cmd", "serve_command"),
-    ("garrison.cli.demo_cmd", "demo_command"),
-    ("garrison.cli.config_cmd", "config_group"),
-    ("garrison.cli.user_cmd", "user_group"),
-    ("garrison.cli.audit_cmd", "audit_group"),
-    ("garrison.cli.db_cmd", "db_group"),
-)
+# name -> (module, attribute): each module owns one command or group, imported only when
+# that command runs, so `garrison config check` does not pay for the web stack.
+COMMANDS: dict[str, tuple[str, str]] = {
+    "init": ("garrison.cli.init_cmd", "init_command"),
+    "serve": ("garrison.cli.serve_cmd", "serve_command"),
+    "demo": ("garrison.cli.demo_cmd", "demo_command"),
+    "config": ("garrison.cli.config_cmd", "config_group"),
+    "user": ("garrison.cli.user_cmd", "user_group"),
+    "audit": ("garrison.cli.audit_cmd", "audit_group"),
+    "db": ("garrison.cli.db_cmd", "db_group"),
+}
 
 
 class CommandFailed(click.ClickException):
@@ -41,6 +42,17 @@ class CommandFailed(click.ClickException):
 
 
 class GarrisonGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in COMMANDS:
+            return None
+        module_name, attribute = COMMANDS[cmd_name]
+        command = getattr(importlib.import_module(module_name), attribute)
+        assert isinstance(command, click.Command)
+        return command
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
@@ -102,17 +114,6 @@ def cli(
             "log_level": log_level,
         },
     )
-
-
-def _register() -> None:
-    for module_name, attribute in COMMANDS:
-        module = importlib.import_module(module_name)
-        command = getattr(module, attribute)
-        assert isinstance(command, click.Command)
-        cli.add_command(command)
-
-
-_register()
 
 
 def main() -> None:

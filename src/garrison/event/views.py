@@ -98,6 +98,7 @@ async def home_page(
             "event": event,
             "phase": phase,
             "services": services,
+            "service_names": {s.id: s.name for s in services},
             "units": units,
             "sites": sites,
             "now": now,
