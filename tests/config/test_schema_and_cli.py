@@ -37,7 +37,16 @@ def test_schema_describes_services() -> None:
     schema = event_config_json_schema()
     json.loads(json.dumps(schema))
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert set(schema["properties"]) == {"include", "event", "organisation", "sites", "services"}
+    assert set(schema["properties"]) == {
+        "include",
+        "event",
+        "organisation",
+        "sites",
+        "services",
+        "checks",
+        "maintenance",
+        "probes",
+    }
     service = schema["$defs"]["Service"]
     assert service["additionalProperties"] is False
     assert set(service["required"]) == {"id", "name", "kind", "criticality", "unit"}

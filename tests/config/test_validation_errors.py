@@ -72,10 +72,10 @@ def test_unknown_key_names_the_allowed_keys(write: WriteFile, load_errors: LoadE
 
 
 def test_unknown_top_level_key_mentions_include(write: WriteFile, load_errors: LoadErrors) -> None:
-    path = write("event.yaml", EVENT + "checks: []\n")
+    path = write("event.yaml", EVENT + "alarms: []\n")
     [issue] = load_errors(path).issues
-    assert (issue.line, issue.path) == (9, "checks")
-    assert "allowed keys: include, event, organisation, sites, services" in issue.message
+    assert (issue.line, issue.path) == (9, "alarms")
+    assert "allowed keys: include, event, organisation, sites, services, checks" in issue.message
 
 
 def test_enum_lists_the_values(write: WriteFile, load_errors: LoadErrors) -> None:

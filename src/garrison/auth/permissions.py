@@ -23,10 +23,34 @@ class Permission(StrEnum):
     CONFIG_SYNC = "config:sync"
     USER_READ = "user:read"
     USER_MANAGE = "user:manage"
-    TOKEN_MANAGE_OWN = "token:manage_own"  # noqa: S105 (a permission name)
-    TOKEN_MANAGE_ALL = "token:manage_all"  # noqa: S105 (a permission name)
+    TOKEN_MANAGE_OWN = "token:manage_own"  # noqa: S105 - a permission name, not a secret
+    TOKEN_MANAGE_ALL = "token:manage_all"  # noqa: S105 - a permission name, not a secret
     AUDIT_READ = "audit:read"
     METRICS_READ = "metrics:read"
+    # Probes: watching the event's services.
+    CHECK_READ = "check:read"
+    CHECK_OPERATE = "check:operate"
+    BASELINE_APPROVE = "baseline:approve"
+    MAINTENANCE_MANAGE = "maintenance:manage"
+    # Detection: security events and alerts.
+    DETECTION_READ = "detection:read"
+    EVENTS_SEARCH = "events:search"
+    INGEST_WRITE = "ingest:write"
+    # Incidents, directives and duty.
+    INCIDENT_READ = "incident:read"
+    INCIDENT_RESPOND = "incident:respond"
+    INCIDENT_MANAGE = "incident:manage"
+    INTEGRATION_MANAGE = "integration:manage"
+    DIRECTIVE_READ = "directive:read"
+    DIRECTIVE_ISSUE = "directive:issue"
+    DUTY_READ = "duty:read"
+    DUTY_MANAGE = "duty:manage"
+    DUTY_SERVE = "duty:serve"
+    # Readiness, drills and reports.
+    READINESS_READ = "readiness:read"
+    READINESS_MANAGE = "readiness:manage"
+    DRILL_MANAGE = "drill:manage"
+    REPORT_READ = "report:read"
 
 
 ROLE_LABELS: dict[Role, LazyString] = {
@@ -39,15 +63,58 @@ ROLE_LABELS: dict[Role, LazyString] = {
     Role.OBSERVER: _l("Observer"),
 }
 
-_EVERYONE = frozenset({Permission.EVENT_READ, Permission.TOKEN_MANAGE_OWN})
+_EVERYONE = frozenset(
+    {
+        Permission.EVENT_READ,
+        Permission.TOKEN_MANAGE_OWN,
+        Permission.CHECK_READ,
+        Permission.INCIDENT_READ,
+        Permission.DIRECTIVE_READ,
+        Permission.DUTY_READ,
+        Permission.READINESS_READ,
+    }
+)
+# People who stand watch at a post: they check in, hand over and answer incidents.
+_ON_DUTY = _EVERYONE | {
+    Permission.DUTY_SERVE,
+    Permission.INCIDENT_RESPOND,
+    Permission.DETECTION_READ,
+    Permission.REPORT_READ,
+}
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMIN: frozenset(Permission),
-    Role.LEADER: _EVERYONE | {Permission.AUDIT_READ, Permission.USER_READ},
-    Role.COMMANDER: _EVERYONE | {Permission.USER_READ},
-    Role.DUTY_OFFICER: _EVERYONE,
-    Role.ENGINEER: _EVERYONE | {Permission.METRICS_READ},
-    Role.ANALYST: _EVERYONE,
+    Role.LEADER: _EVERYONE
+    | {
+        Permission.AUDIT_READ,
+        Permission.USER_READ,
+        Permission.DETECTION_READ,
+        Permission.DIRECTIVE_ISSUE,
+        # The last escalation step reaches the unit's leader, who must be able to acknowledge.
+        Permission.INCIDENT_RESPOND,
+        Permission.INCIDENT_MANAGE,
+        Permission.REPORT_READ,
+    },
+    Role.COMMANDER: _ON_DUTY
+    | {
+        Permission.USER_READ,
+        Permission.CHECK_OPERATE,
+        Permission.MAINTENANCE_MANAGE,
+        Permission.INCIDENT_MANAGE,
+        Permission.DIRECTIVE_ISSUE,
+        Permission.DUTY_MANAGE,
+        Permission.READINESS_MANAGE,
+        Permission.DRILL_MANAGE,
+    },
+    Role.DUTY_OFFICER: _ON_DUTY | {Permission.CHECK_OPERATE},
+    Role.ENGINEER: _ON_DUTY
+    | {
+        Permission.METRICS_READ,
+        Permission.CHECK_OPERATE,
+        Permission.BASELINE_APPROVE,
+        Permission.MAINTENANCE_MANAGE,
+    },
+    Role.ANALYST: _ON_DUTY | {Permission.EVENTS_SEARCH, Permission.INGEST_WRITE},
     Role.OBSERVER: _EVERYONE,
 }
 

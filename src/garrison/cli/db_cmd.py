@@ -15,7 +15,7 @@ def db_group() -> None:
 
 
 @db_group.command("upgrade")
-@click.argument("revision", default="head")
+@click.argument("revision", default="heads")
 @click.pass_context
 def upgrade_command(ctx: click.Context, revision: str) -> None:
     """Migrate the schema up to REVISION (default: the newest)."""

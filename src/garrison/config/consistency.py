@@ -17,7 +17,7 @@ from garrison.i18n import gettext as _
 Quote = Callable[[Loc, str], str]
 """Shows the value found at a path in a message (the source map hides environment values)."""
 
-_Target = Literal["unit", "person", "site", "service"]
+_Target = Literal["unit", "person", "site", "service", "check"]
 _PHASE_ORDER = {phase: index for index, phase in enumerate(PhaseId)}
 
 
@@ -50,6 +50,8 @@ def _collections(config: EventConfig) -> Iterator[tuple[Loc, Sequence[_Identifie
     yield ("organisation", "posts"), config.organisation.posts
     yield ("sites",), config.sites
     yield ("services",), config.services
+    yield ("checks",), config.checks
+    yield ("maintenance",), config.maintenance
 
 
 def _duplicate_ids(config: EventConfig, quote: Quote) -> Iterator[Inconsistency]:
@@ -96,6 +98,16 @@ def _references(config: EventConfig) -> Iterator[tuple[Loc, str, _Target]]:
             yield ("services", index, "site"), service.site, "site"
         for position, dependency in enumerate(service.depends_on):
             yield ("services", index, "depends_on", position), dependency, "service"
+    for index, check in enumerate(config.checks):
+        if check.service is not None:
+            yield ("checks", index, "service"), check.service, "service"
+    for index, window in enumerate(config.maintenance):
+        for position, service_id in enumerate(window.services):
+            yield ("maintenance", index, "services", position), service_id, "service"
+        for position, check_id in enumerate(window.checks):
+            yield ("maintenance", index, "checks", position), check_id, "check"
+    for service_id in config.probes.down_quorum:
+        yield ("probes", "down_quorum", service_id), service_id, "service"
 
 
 def _unknown_reference_message(target: _Target, reference: str) -> str:
@@ -105,6 +117,8 @@ def _unknown_reference_message(target: _Target, reference: str) -> str:
         return _("no person has the id {id}").format(id=reference)
     if target == "site":
         return _("no site has the id {id}").format(id=reference)
+    if target == "check":
+        return _("no check has the id {id}").format(id=reference)
     return _("no service has the id {id}").format(id=reference)
 
 
@@ -114,6 +128,7 @@ def _dangling_references(config: EventConfig, quote: Quote) -> Iterator[Inconsis
         "person": {person.id for person in config.organisation.people},
         "site": {site.id for site in config.sites},
         "service": {service.id for service in config.services},
+        "check": {check.id for check in config.checks},
     }
     for loc, reference, target in _references(config):
         if reference not in known[target]:

@@ -12,9 +12,10 @@ from datetime import datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from garrison.auth.permissions import Role
+from garrison.config.checks import Check, MaintenanceWindow, ProbeSettings
 from garrison.config.fields import (
     Email,
     Endpoint,
@@ -28,10 +29,7 @@ from garrison.config.fields import (
     WebhookUrl,
     as_utc,
 )
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+from garrison.config.models_base import FrozenModel
 
 
 class PhaseId(StrEnum):
@@ -61,7 +59,7 @@ class RedundancyRole(StrEnum):
     BACKUP = "backup"
 
 
-class Phase(_Model):
+class Phase(FrozenModel):
     """One phase of the event: preparation, operation or review."""
 
     id: PhaseId
@@ -69,7 +67,7 @@ class Phase(_Model):
     end: EventTime
 
 
-class EventSection(_Model):
+class EventSection(FrozenModel):
     """The event itself; ``start`` and ``end`` bound the operation window."""
 
     id: Identifier
@@ -108,20 +106,20 @@ class EventSection(_Model):
         )
 
 
-class Unit(_Model):
+class Unit(FrozenModel):
     id: Identifier
     name: Name
     description: Text = ""
     leader: Identifier | None = Field(default=None, description="Id of the person leading it.")
 
 
-class Contacts(_Model):
+class Contacts(FrozenModel):
     email: Email | None = None
     phone: Phone | None = None
     webhook: WebhookUrl | None = None
 
 
-class Person(_Model):
+class Person(FrozenModel):
     id: Identifier
     name: Name
     unit: Identifier
@@ -133,7 +131,7 @@ class Person(_Model):
     contacts: Contacts = Contacts()
 
 
-class Post(_Model):
+class Post(FrozenModel):
     """A duty post (vị trí trực), staffed around the clock during the operation."""
 
     id: Identifier
@@ -143,25 +141,25 @@ class Post(_Model):
     description: Text = ""
 
 
-class Organisation(_Model):
+class Organisation(FrozenModel):
     units: tuple[Unit, ...] = ()
     people: tuple[Person, ...] = ()
     posts: tuple[Post, ...] = ()
 
 
-class Site(_Model):
+class Site(FrozenModel):
     id: Identifier
     name: Name
     address: Text = ""
     description: Text = ""
 
 
-class Redundancy(_Model):
+class Redundancy(FrozenModel):
     group: Identifier = Field(description="Services in one group back each other up.")
     role: RedundancyRole
 
 
-class Service(_Model):
+class Service(FrozenModel):
     id: Identifier
     name: Name
     kind: ServiceKind
@@ -174,10 +172,28 @@ class Service(_Model):
     description: Text = ""
 
 
-class EventConfig(_Model):
+class EventConfig(FrozenModel):
     """A critical event described as code (``include`` is resolved by the loader)."""
 
     event: EventSection
     organisation: Organisation = Organisation()
     sites: tuple[Site, ...] = ()
     services: tuple[Service, ...] = ()
+    checks: tuple[Check, ...] = ()
+    maintenance: tuple[MaintenanceWindow, ...] = ()
+    probes: ProbeSettings = ProbeSettings()
+
+    @model_validator(mode="after")
+    def _maintenance_in_event_time(self) -> EventConfig:
+        # Sections cannot see the event's time zone: their naive times are placed here.
+        zone = self.event.zone
+        windows = tuple(
+            window.model_copy(
+                update={
+                    "start": as_utc(window.start, zone) if window.start else None,
+                    "end": as_utc(window.end, zone) if window.end else None,
+                }
+            )
+            for window in self.maintenance
+        )
+        return self.model_copy(update={"maintenance": windows})

@@ -26,12 +26,12 @@ def _config(connection: Connection | None = None) -> Config:
 
 
 def head_revision() -> str:
-    head = ScriptDirectory.from_config(_config()).get_current_head()
-    assert head is not None
-    return head
+    """The newest revision; domains may branch off the core chain: several heads join with +."""
+    heads = ScriptDirectory.from_config(_config()).get_heads()
+    return "+".join(sorted(heads))
 
 
-async def upgrade(engine: AsyncEngine, revision: str = "head") -> None:
+async def upgrade(engine: AsyncEngine, revision: str = "heads") -> None:
     before = await current_revision(engine)
     async with engine.begin() as connection:
         await connection.run_sync(lambda sync: command.upgrade(_config(sync), revision))
@@ -46,7 +46,9 @@ async def downgrade(engine: AsyncEngine, revision: str) -> None:
 
 
 async def current_revision(engine: AsyncEngine) -> str | None:
+    """The database's revision (several heads joined with '+'), or None when it is empty."""
     async with engine.connect() as connection:
-        return await connection.run_sync(
-            lambda sync: MigrationContext.configure(sync).get_current_revision()
+        heads = await connection.run_sync(
+            lambda sync: MigrationContext.configure(sync).get_current_heads()
         )
+    return "+".join(sorted(heads)) or None

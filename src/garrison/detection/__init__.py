@@ -1,0 +1,1 @@
+"""Security detection: logs in, Sigma rules and our own detectors, alerts out."""

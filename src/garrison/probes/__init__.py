@@ -1,0 +1,1 @@
+"""Communications assurance: checks on every service of the event, and the state they imply."""
