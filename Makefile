@@ -31,7 +31,7 @@ i18n: $(INSTALLED)
 	$(BIN)/python -m garrison.i18n.check
 
 unit: $(INSTALLED)
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n auto
 
 test: lint typecheck i18n unit
 

@@ -8,12 +8,29 @@ from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
-from bench import api_requests, audit_chain
+from bench import (
+    alert_flood,
+    api_requests,
+    audit_chain,
+    blackbox_compare,
+    detection_rules,
+    escalation_timers,
+    notify_latency,
+    probe_throughput,
+    time_to_detect,
+)
 from bench.results import Measurement, print_table, write_json
 
 BENCHES: dict[str, Callable[[], Coroutine[Any, Any, list[Measurement]]]] = {
     "audit_chain": audit_chain.run,
     "api_requests": api_requests.run,
+    "probe_throughput": probe_throughput.run,
+    "blackbox_compare": blackbox_compare.run,
+    "time_to_detect": time_to_detect.run,
+    "detection_rules": detection_rules.run,
+    "notify_latency": notify_latency.run,
+    "alert_flood": alert_flood.run,
+    "escalation_timers": escalation_timers.run,
 }
 RESULTS = Path(__file__).parent / "results" / "latest.json"
 

@@ -39,6 +39,7 @@ class Settings(BaseSettings):
     login_window_seconds: int = Field(default=900, ge=10)
     totp_required_roles: tuple[Role, ...] = ()
     max_request_bytes: int = Field(default=1024 * 1024, ge=1024)
+    secret_key: SecretStr | None = Field(default=None, min_length=32)
 
     @field_validator("data_dir")
     @classmethod

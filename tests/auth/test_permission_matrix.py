@@ -31,6 +31,16 @@ PUBLIC = {
     ("POST", "/login"),
     ("POST", "/logout"),
     ("POST", "/language"),
+    # Incident integrations authenticate by integration key, not by user (401 for a bad key).
+    ("POST", "/api/v1/integrations/alertmanager"),
+    ("POST", "/api/v1/integrations/webhook"),
+    ("POST", "/v2/enqueue"),
+    # A heartbeat URL: the secret token in the path is the credential (404 when wrong).
+    ("GET", "/api/v1/heartbeat/{check_id}/{token}"),
+    ("POST", "/api/v1/heartbeat/{check_id}/{token}"),
+    # The signed one-click acknowledgement link of a notification: the link is the credential.
+    ("GET", "/ack/{token}"),
+    ("POST", "/ack/{token}"),
 }
 # Any signed-in user: their own account, and the first page after login.
 SIGNED_IN_ONLY = {

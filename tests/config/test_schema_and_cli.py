@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from garrison.cli.config_cmd import config_group
-from garrison.config import event_config_json_schema
+from garrison.config import EventConfig, event_config_json_schema
 from garrison.errors import GarrisonError
 
 from .conftest import WriteFile
@@ -37,16 +37,9 @@ def test_schema_describes_services() -> None:
     schema = event_config_json_schema()
     json.loads(json.dumps(schema))
     assert schema["$schema"] == "https://json-schema.org/draft/2020-12/schema"
-    assert set(schema["properties"]) == {
-        "include",
-        "event",
-        "organisation",
-        "sites",
-        "services",
-        "checks",
-        "maintenance",
-        "probes",
-    }
+    # Every section of the root model, plus the loader's `include`.
+    assert set(schema["properties"]) == {"include", *EventConfig.model_fields}
+    assert {"event", "services", "checks", "duty", "incidents"} <= set(schema["properties"])
     service = schema["$defs"]["Service"]
     assert service["additionalProperties"] is False
     assert set(service["required"]) == {"id", "name", "kind", "criticality", "unit"}

@@ -41,3 +41,26 @@ async def read_banner(port: int) -> bytes:
     finally:
         writer.close()
         await writer.wait_closed()
+
+
+class _OneReply(asyncio.DatagramProtocol):
+    def __init__(self) -> None:
+        self.reply: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+
+    def datagram_received(self, data: bytes, addr: tuple[str, int]) -> None:
+        if not self.reply.done():
+            self.reply.set_result(data)
+
+
+async def udp_exchange(port: int, datagram: bytes, *, within: float = IO_TIMEOUT) -> bytes:
+    """Send one datagram to 127.0.0.1 and return the first reply; TimeoutError if none."""
+    loop = asyncio.get_running_loop()
+    transport, protocol = await loop.create_datagram_endpoint(
+        _OneReply, remote_addr=("127.0.0.1", port)
+    )
+    try:
+        transport.sendto(datagram)
+        async with asyncio.timeout(within):
+            return await protocol.reply
+    finally:
+        transport.close()

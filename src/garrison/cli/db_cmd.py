@@ -24,7 +24,7 @@ def upgrade_command(ctx: click.Context, revision: str) -> None:
         await migrate.upgrade(context.engine, revision)
         return await migrate.current_revision(context.engine)
 
-    click.echo(f"schema at {run_with_context(ctx, body, migrate=False)}")
+    click.echo(_describe(run_with_context(ctx, body, migrate=False)))
 
 
 @db_group.command("downgrade")
@@ -37,7 +37,7 @@ def downgrade_command(ctx: click.Context, revision: str) -> None:
         await migrate.downgrade(context.engine, revision)
         return await migrate.current_revision(context.engine)
 
-    click.echo(f"schema at {run_with_context(ctx, body, migrate=False)}")
+    click.echo(_describe(run_with_context(ctx, body, migrate=False)))
 
 
 @db_group.command("current")
@@ -49,6 +49,8 @@ def current_command(ctx: click.Context) -> None:
         return await migrate.current_revision(context.engine)
 
     revision = run_with_context(ctx, body, migrate=False)
-    click.echo(
-        f"schema at {revision or 'nothing (empty database)'}; newest is {migrate.head_revision()}"
-    )
+    click.echo(f"{_describe(revision)}; newest is {migrate.head_revision()}")
+
+
+def _describe(revision: str | None) -> str:
+    return f"schema at {revision or 'nothing (empty database)'}"

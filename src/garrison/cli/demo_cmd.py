@@ -16,7 +16,7 @@ from garrison.demo.setup import (
     DEMO_EVENT_FILE,
     DemoLogin,
     create_demo_admin,
-    demo_dates,
+    demo_environment,
     demo_workers,
 )
 from garrison.i18n import gettext as _
@@ -44,7 +44,7 @@ def demo_command(ctx: click.Context, port: int, keep: bool) -> None:
         {"data_dir": data_dir, "port": port, "host": "127.0.0.1", "config_file": DEMO_EVENT_FILE}
     )
     settings = state.settings()
-    for name, value in demo_dates(datetime.now(UTC)).items():
+    for name, value in demo_environment(datetime.now(UTC), data_dir).items():
         os.environ.setdefault(name, value)
     try:
         asyncio.run(_run_demo(settings))

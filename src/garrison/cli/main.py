@@ -28,6 +28,13 @@ COMMANDS: dict[str, tuple[str, str]] = {
     "user": ("garrison.cli.user_cmd", "user_group"),
     "audit": ("garrison.cli.audit_cmd", "audit_group"),
     "db": ("garrison.cli.db_cmd", "db_group"),
+    "escalation": ("garrison.cli.escalation_cmd", "escalation_group"),
+    "rules": ("garrison.cli.rules_cmd", "rules_group"),
+    "detect": ("garrison.cli.detect_cmd", "detect_command"),
+    "incident": ("garrison.cli.incident_cmd", "incident_group"),
+    "logs": ("garrison.cli.logs_cmd", "logs_group"),
+    "duty": ("garrison.cli.duty_cmd", "duty_group"),
+    "report": ("garrison.cli.report_cmd", "report_command"),
 }
 
 

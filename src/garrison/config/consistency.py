@@ -10,8 +10,12 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
+from garrison.config.duty_consistency import duty_problems
+from garrison.config.escalation_consistency import escalation_problems
 from garrison.config.models import EventConfig, PhaseId, RedundancyRole
+from garrison.config.plans_consistency import plans_problems
 from garrison.config.positions import Loc, format_path
+from garrison.config.probe_consistency import probe_problems
 from garrison.i18n import gettext as _
 
 Quote = Callable[[Loc, str], str]
@@ -230,4 +234,8 @@ _CHECKS: tuple[Callable[[EventConfig, Quote], Iterator[Inconsistency]], ...] = (
     _dependency_cycles,
     _redundancy_groups,
     _event_times,
+    lambda config, quote: (Inconsistency(*found) for found in duty_problems(config, quote)),
+    lambda config, quote: (Inconsistency(*found) for found in escalation_problems(config, quote)),
+    lambda config, quote: (Inconsistency(*found) for found in probe_problems(config, quote)),
+    lambda config, quote: (Inconsistency(*found) for found in plans_problems(config, quote)),
 )

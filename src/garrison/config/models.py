@@ -16,6 +16,9 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from garrison.auth.permissions import Role
 from garrison.config.checks import Check, MaintenanceWindow, ProbeSettings
+from garrison.config.detection import DetectionSettings
+from garrison.config.duty import DutySection
+from garrison.config.escalation import EscalationSection
 from garrison.config.fields import (
     Email,
     Endpoint,
@@ -29,7 +32,10 @@ from garrison.config.fields import (
     WebhookUrl,
     as_utc,
 )
+from garrison.config.incidents import IncidentsConfig
 from garrison.config.models_base import FrozenModel
+from garrison.config.notifications import NotificationsSection
+from garrison.config.plans import ReadinessSection, ReportsSection
 
 
 class PhaseId(StrEnum):
@@ -182,6 +188,13 @@ class EventConfig(FrozenModel):
     checks: tuple[Check, ...] = ()
     maintenance: tuple[MaintenanceWindow, ...] = ()
     probes: ProbeSettings = ProbeSettings()
+    incidents: IncidentsConfig = IncidentsConfig()
+    duty: DutySection = DutySection()
+    detection: DetectionSettings = DetectionSettings()
+    escalation: EscalationSection = EscalationSection()
+    notifications: NotificationsSection = NotificationsSection()
+    readiness: ReadinessSection = ReadinessSection()
+    reports: ReportsSection = ReportsSection()
 
     @model_validator(mode="after")
     def _maintenance_in_event_time(self) -> EventConfig:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,6 +20,13 @@ from garrison.runtime.context import AppContext
 DEMO_EVENT_FILE = Path(__file__).resolve().parent / "event" / "demo-event.yaml"
 DEMO_ADMIN = "admin"
 DEMO_TIMEZONE = "Asia/Ho_Chi_Minh"
+DEMO_LAB_CA_VARIABLE = "GARRISON_DEMO_LAB_CA"
+DEMO_HEARTBEAT_VARIABLE = "GARRISON_DEMO_SIEM_TOKEN"
+DEMO_SIEM_CHECK = "siem-collector-heartbeat"
+# The token the demo event falls back to when the variable is unset (see demo-event.yaml).
+DEFAULT_SIEM_TOKEN = "demo-siem-heartbeat-token"  # noqa: S105 - throw-away, public demo value
+HEARTBEAT_PATH = "/api/v1/heartbeat/{check_id}/{token}"
+SIEM_HEARTBEAT_SECONDS = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,7 +73,34 @@ class DemoLabWorker:
 
 
 def demo_workers(context: AppContext) -> list[DemoLabWorker]:
-    return [DemoLabWorker(default_lab(context.clock))]
+    """The lab, trusted through its authority in the data directory, beating the SIEM's heart.
+
+    The heartbeat token is the one the demo event read (``GARRISON_DEMO_SIEM_TOKEN``).
+    """
+    settings = context.settings
+    token = os.environ.get(DEMO_HEARTBEAT_VARIABLE) or DEFAULT_SIEM_TOKEN
+    path = HEARTBEAT_PATH.format(check_id=DEMO_SIEM_CHECK, token=token)
+    lab = default_lab(
+        context.clock,
+        ca_file=demo_lab_ca_file(settings.data_dir),
+        heartbeat_url=f"http://127.0.0.1:{settings.port}{path}",
+        heartbeat_every=SIEM_HEARTBEAT_SECONDS,
+    )
+    return [DemoLabWorker(lab)]
+
+
+def demo_lab_ca_file(data_dir: Path) -> Path:
+    """Where the demo writes its lab's certificate authority, for the checks to trust."""
+    return data_dir.resolve() / "demo-lab" / "ca.pem"
+
+
+def demo_environment(now: datetime, data_dir: Path) -> dict[str, str]:
+    """Every ``GARRISON_DEMO_*`` variable the demo event reads: dates, lab authority, token."""
+    return {
+        **demo_dates(now),
+        DEMO_LAB_CA_VARIABLE: str(demo_lab_ca_file(data_dir)),
+        DEMO_HEARTBEAT_VARIABLE: secrets.token_urlsafe(24),
+    }
 
 
 def demo_dates(now: datetime, timezone: str = DEMO_TIMEZONE) -> dict[str, str]:

@@ -22,7 +22,15 @@ import uvicorn
 from garrison.audit.actor import Actor
 from garrison.clock import Clock
 from garrison.config import LoadedConfig, load_config
+from garrison.detection.engine.worker import DetectionWorker
+from garrison.detection.ingest.worker import IngestWorker
+from garrison.duty.worker import DutyWorker
+from garrison.escalation.workers import escalation_workers
 from garrison.event.sync import sync_configuration
+from garrison.incidents.worker import IncidentWorker
+from garrison.probes.sync import sync_probes
+from garrison.probes.worker import probe_workers
+from garrison.readiness.workers import readiness_workers
 from garrison.runtime.assembly import open_context
 from garrison.runtime.context import AppContext
 from garrison.runtime.housekeeping import HousekeepingWorker
@@ -58,6 +66,13 @@ async def serve(settings: Settings, options: ServeOptions) -> None:
         if loaded is not None:
             await _sync(context, loaded, str(options.config_path))
         workers: list[Worker] = [HousekeepingWorker(context)]
+        workers.append(IncidentWorker(context))
+        workers.append(IngestWorker(context))
+        workers.append(DetectionWorker(context))
+        workers.append(DutyWorker(context))
+        workers.extend(readiness_workers(context))
+        workers.extend(escalation_workers(context))
+        workers.extend(probe_workers(context, loaded))
         if options.extra_workers is not None:
             workers.extend(options.extra_workers(context))
         with _stop_on_signals(options.stop):
@@ -74,6 +89,9 @@ async def _sync(context: AppContext, loaded: LoadedConfig, source: str) -> None:
             actor=Actor.system("config-sync"),
             at=context.clock.now(),
             source=source,
+        )
+        await sync_probes(
+            session, loaded=loaded, actor=Actor.system("config-sync"), at=context.clock.now()
         )
         await session.commit()
     logger.info(

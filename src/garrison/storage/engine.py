@@ -49,6 +49,11 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     kwargs: dict[str, Any] = {"echo": echo}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000}
+        # Requests and workers queue on SQLite's single writer; a small pool turns a burst
+        # of signals into pool time-outs (HTTP 500) instead of a short wait.
+        kwargs["pool_size"] = 20
+        kwargs["max_overflow"] = 40
+        kwargs["pool_timeout"] = 60
     else:
         kwargs["pool_pre_ping"] = True
         kwargs["pool_size"] = 10

@@ -12,6 +12,16 @@ MODEL_MODULES = (
     "garrison.event.models",
     "garrison.auth.models",
     "garrison.audit.models",
+    "garrison.detection.ingest.models",
+    "garrison.detection.alerts.models",
+    "garrison.duty.models",
+    "garrison.incidents.models",
+    "garrison.probes.models",
+    "garrison.escalation.models",
+    "garrison.notify.models",
+    "garrison.directives.models",
+    "garrison.readiness.models",
+    "garrison.drills.models",
 )
 
 

@@ -1,11 +1,18 @@
-"""A small HTTP/1.1 web site that can be told to fail: 503, slowness, hanging or refusal."""
+"""A small HTTP/1.1 web site that can be told to fail: 503, slow, hanging, refusing or defaced.
+
+Given an ``ssl_context``, the site speaks HTTPS instead.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
+import ssl
+from collections.abc import Mapping
 from http import HTTPStatus
 from typing import ClassVar
 
+from garrison.demo.lab.defacement import DEFACED_PATHS, render_defaced
 from garrison.demo.lab.http_wire import (
     MAX_HEAD_BYTES,
     MalformedRequestError,
@@ -17,7 +24,7 @@ from garrison.demo.lab.http_wire import (
 )
 from garrison.demo.lab.site_pages import SitePage, render_site
 from garrison.demo.lab.stream_target import StreamTarget, drain_until_eof
-from garrison.demo.lab.targets import FaultKind
+from garrison.demo.lab.targets import FaultKind, TargetStatus
 
 _IDLE_TIMEOUT_SECONDS = 30.0
 _BODY_TIMEOUT_SECONDS = 10.0
@@ -38,17 +45,35 @@ _NOT_ALLOWED = plain_response(
 class HttpSite(StreamTarget):
     kind: ClassVar[str] = "http"
     supported_faults: ClassVar[frozenset[FaultKind]] = frozenset(
-        {FaultKind.DOWN, FaultKind.ERROR, FaultKind.SLOW, FaultKind.HANG}
+        {FaultKind.DOWN, FaultKind.ERROR, FaultKind.SLOW, FaultKind.HANG, FaultKind.DEFACE}
     )
     read_limit: ClassVar[int] = MAX_HEAD_BYTES
 
-    def __init__(self, *, name: str, port: int, page: SitePage, slow_delay: float = 3.0) -> None:
-        super().__init__(name=name, port=port)
+    def __init__(
+        self,
+        *,
+        name: str,
+        port: int,
+        page: SitePage,
+        slow_delay: float = 3.0,
+        extra_resources: Mapping[str, Response] | None = None,
+        ssl_context: ssl.SSLContext | None = None,
+    ) -> None:
+        """``extra_resources`` adds paths to the site's own (or replaces them)."""
+        super().__init__(name=name, port=port, ssl_context=ssl_context)
         if slow_delay < 0:
             raise ValueError("slow_delay cannot be negative")
         self._page = page
-        self._resources = render_site(page)
+        self._resources = {**render_site(page), **(extra_resources or {})}
+        defaced = render_defaced(page.title)
+        self._defaced = {**self._resources, **dict.fromkeys(DEFACED_PATHS, defaced)}
         self._slow_delay = slow_delay
+
+    def status(self) -> TargetStatus:
+        status = super().status()
+        if self._ssl_context is None:
+            return status
+        return dataclasses.replace(status, kind="https")
 
     @property
     def page(self) -> SitePage:
@@ -91,7 +116,8 @@ class HttpSite(StreamTarget):
     def _route(self, request: Request) -> Response:
         if request.method not in _ALLOWED_METHODS:
             return _NOT_ALLOWED
-        return self._resources.get(request.path, _NOT_FOUND)
+        resources = self._defaced if self.fault is FaultKind.DEFACE else self._resources
+        return resources.get(request.path, _NOT_FOUND)
 
 
 async def _read_request(reader: asyncio.StreamReader) -> Request | None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextlib import AsyncExitStack
 from datetime import datetime, timedelta
 from types import TracebackType
@@ -24,6 +24,10 @@ class DemoLab:
     Use as ``async with lab:``; every listener is up when the block is entered and
     every listener, connection and task is gone when it is left. A fault set by
     hand holds until the schedule next changes the state of that target.
+
+    ``behind`` maps a target (a switch, a link) to the targets reached only through
+    it: while it is DOWN, or itself cut off, they are cut off too and HANG, as
+    packets sent to them vanish; their own fault comes back when it recovers.
     """
 
     def __init__(
@@ -32,6 +36,7 @@ class DemoLab:
         *,
         clock: Clock,
         schedule: Iterable[FaultWindow] = (),
+        behind: Mapping[str, Iterable[str]] | None = None,
     ) -> None:
         self._targets: dict[str, LabTarget] = {}
         for target in targets:
@@ -41,7 +46,10 @@ class DemoLab:
         self._schedule = FaultSchedule(schedule)
         for window in self._schedule.windows:
             self._check_fault(window.target, window.fault)
+        self._upstreams = self._read_topology(behind or {})
+        self._cut_off_order = _dependency_order(self._upstreams)
         self._clock = clock
+        self._wanted: dict[str, FaultKind | None] = {}
         self._scheduled: dict[str, FaultKind | None] = {}
         self._changed = asyncio.Condition()
         self._exit_stack: AsyncExitStack | None = None
@@ -103,6 +111,10 @@ class DemoLab:
         """Every target in start order, with its port and current fault."""
         return tuple(target.status() for target in self._targets.values())
 
+    def target(self, name: str) -> LabTarget:
+        """The target named ``name``; UnknownTargetError if there is none."""
+        return self._target(name)
+
     def port(self, target: str) -> int:
         return self._target(target).status().port
 
@@ -111,6 +123,26 @@ class DemoLab:
         watched = self._target(target)
         async with self._changed:
             await self._changed.wait_for(lambda: watched.fault is fault)
+
+    def cut_off_by(self, target: str) -> str | None:
+        """The upstream target that cuts ``target`` off now, or None if it is reachable."""
+        self._target(target)
+        for upstream in self._upstreams.get(target, ()):
+            if self._targets[upstream].fault is FaultKind.DOWN or self.cut_off_by(upstream):
+                return upstream
+        return None
+
+    def _read_topology(self, behind: Mapping[str, Iterable[str]]) -> dict[str, tuple[str, ...]]:
+        """Each target's upstreams, from ``behind`` (upstream -> targets behind it)."""
+        upstreams: dict[str, list[str]] = {}
+        for upstream, dependents in behind.items():
+            self._target(upstream)
+            for dependent in dependents:
+                self._check_fault(dependent, FaultKind.HANG)
+                if dependent == upstream:
+                    raise LabError(f"lab target {upstream!r} cannot be behind itself")
+                upstreams.setdefault(dependent, []).append(upstream)
+        return {name: tuple(names) for name, names in upstreams.items()}
 
     def _target(self, name: str) -> LabTarget:
         try:
@@ -155,9 +187,11 @@ class DemoLab:
 
     async def _change_fault(self, name: str, fault: FaultKind | None, *, source: str) -> None:
         target = self._target(name)
-        previous = target.fault
+        previous = self._wanted.get(name)
+        self._wanted[name] = fault
         try:
-            await target.set_fault(fault)
+            await self._settle(target)
+            await self._settle_cut_off(changed=name)
         finally:
             async with self._changed:
                 self._changed.notify_all()
@@ -165,3 +199,48 @@ class DemoLab:
             logger.info("demo lab: fault %s on %s started (%s)", fault, name, source)
         elif previous is not None:
             logger.info("demo lab: fault %s on %s ended (%s)", previous, name, source)
+
+    async def _settle(self, target: LabTarget) -> None:
+        """Give ``target`` the fault it should have: HANG while cut off, else its own."""
+        upstream = self.cut_off_by(target.name)
+        fault = FaultKind.HANG if upstream is not None else self._wanted.get(target.name)
+        if target.fault is fault:
+            return
+        was_cut_off = target.fault is FaultKind.HANG and self._wanted.get(target.name) is None
+        await target.set_fault(fault)
+        if upstream is not None:
+            logger.info("demo lab: %s cut off behind %s", target.name, upstream)
+        elif was_cut_off:
+            logger.info("demo lab: %s reachable again", target.name)
+
+    async def _settle_cut_off(self, *, changed: str) -> None:
+        """Settle every target behind another, upstream first, after ``changed`` changed."""
+        for name in self._cut_off_order:
+            if name == changed:
+                continue
+            try:
+                await self._settle(self._targets[name])
+            except LabError:
+                # One target failing to change must not keep the others in the wrong state.
+                logger.exception("demo lab: %s could not follow its upstream", name)
+
+
+def _dependency_order(upstreams: Mapping[str, tuple[str, ...]]) -> tuple[str, ...]:
+    """Targets that are behind another, each after its upstreams; refuses cycles."""
+    order: list[str] = []
+    done: set[str] = set()
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in path:
+            raise LabError(f"lab targets are behind each other: {' -> '.join((*path, name))}")
+        if name in done:
+            return
+        for upstream in upstreams.get(name, ()):
+            visit(upstream, (*path, name))
+        done.add(name)
+        if name in upstreams:
+            order.append(name)
+
+    for name in upstreams:
+        visit(name, ())
+    return tuple(order)

@@ -1,7 +1,8 @@
 """What every lab target offers, whatever protocol it speaks.
 
-A new kind of target (DNS, SIP, SMTP...) implements :class:`LabTarget`; the lab
-only ever starts, stops, faults and describes its targets through it.
+Every kind of target (HTTP, TCP, DNS, SIP, SMTP, syslog, time) implements
+:class:`LabTarget`; the lab only ever starts, stops, faults and describes its
+targets through it.
 """
 
 from __future__ import annotations
@@ -25,6 +26,10 @@ class FaultKind(StrEnum):
     """Connections are accepted and never answered."""
     RESET = "reset"
     """Connections are accepted, then reset at once."""
+    HIJACK = "hijack"
+    """A DNS server answers one of its names with a foreign address."""
+    DEFACE = "deface"
+    """A web site serves a defaced page instead of its own."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,0 +1,1 @@
+"""The operations room: a live, bilingual web console over the other domains."""

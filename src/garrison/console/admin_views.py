@@ -1,0 +1,181 @@
+"""Administration pages: users (add, role, disable, reset password) and the audit log.
+
+A one-time password is shown once, in the answer to the form that made it, and
+never stored or shown again (the answer is marked ``no-store``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Path, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from garrison.audit.actor import Actor
+from garrison.audit.service import list_audit
+from garrison.audit.verify import verify_chain
+from garrison.auth import users
+from garrison.auth.permissions import Permission, Role
+from garrison.auth.principal import Principal
+from garrison.console.dependencies import AuditPage, UserManagerPage, UserPage
+from garrison.errors import GarrisonError, ValidationFailed
+from garrison.event import service as event_service
+from garrison.i18n import gettext as _
+from garrison.web.dependencies import Context, DbSession, Origin
+from garrison.web.templating import render
+
+router = APIRouter(include_in_schema=False)
+
+AUDIT_PAGE = 100
+Username = Annotated[str, Path(min_length=1, max_length=64)]
+RoleField = Annotated[str, Form(max_length=32)]
+
+
+def _role(value: str) -> Role:
+    try:
+        return Role(value)
+    except ValueError as exc:
+        raise ValidationFailed(_("role: unknown role %(value)s.") % {"value": value[:32]}) from exc
+
+
+async def _users_page(
+    request: Request,
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    shown_once: tuple[str, str] | None = None,
+    error: str | None = None,
+    status_code: int = 200,
+) -> HTMLResponse:
+    values: dict[str, Any] = {
+        "users": await users.list_users(session),
+        "roles": [role.value for role in Role],
+        "can_manage": principal.can(Permission.USER_MANAGE),
+        "shown_once": shown_once,
+        "error": error,
+    }
+    response = render(request, "console/admin_users.html", values, status_code=status_code)
+    if shown_once is not None:
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/admin/users", response_class=HTMLResponse)
+async def users_page(request: Request, principal: UserPage, session: DbSession) -> HTMLResponse:
+    return await _users_page(request, session, principal=principal)
+
+
+async def _failed(
+    request: Request, session: AsyncSession, principal: Principal, exc: GarrisonError
+) -> HTMLResponse:
+    await session.rollback()
+    return await _users_page(
+        request, session, principal=principal, error=str(exc), status_code=exc.http_status
+    )
+
+
+@router.post("/admin/users", response_class=HTMLResponse)
+async def add_user(
+    request: Request,
+    principal: UserManagerPage,
+    session: DbSession,
+    context: Context,
+    origin: Origin,
+    username: Annotated[str, Form(max_length=64)],
+    role: RoleField,
+    display_name: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    try:
+        user, one_time_password = await users.create_user(
+            session,
+            username=username.strip(),
+            role=_role(role),
+            display_name=display_name.strip() or None,
+            actor=Actor.from_principal(principal),
+            now=context.clock.now(),
+            origin=origin,
+        )
+        await session.commit()
+    except GarrisonError as exc:
+        return await _failed(request, session, principal, exc)
+    return await _users_page(
+        request, session, principal=principal, shown_once=(user.username, one_time_password)
+    )
+
+
+@router.post("/admin/users/{username}/role", response_class=HTMLResponse)
+async def change_role(
+    request: Request,
+    username: Username,
+    principal: UserManagerPage,
+    session: DbSession,
+    context: Context,
+    origin: Origin,
+    role: RoleField,
+) -> Response:
+    user = await users.get_user(session, username=username)
+    try:
+        await users.update_user(
+            session, user=user, role=_role(role), actor=Actor.from_principal(principal),
+            now=context.clock.now(), origin=origin,
+        )  # fmt: skip
+        await session.commit()
+    except GarrisonError as exc:
+        return await _failed(request, session, principal, exc)
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/{username}/access", response_class=HTMLResponse)
+async def set_access(
+    request: Request,
+    username: Username,
+    principal: UserManagerPage,
+    session: DbSession,
+    context: Context,
+    origin: Origin,
+    disabled: Annotated[bool, Form()],
+) -> Response:
+    """Disable (ending the user's sessions) or enable an account."""
+    user = await users.get_user(session, username=username)
+    try:
+        await users.update_user(
+            session, user=user, disabled=disabled, actor=Actor.from_principal(principal),
+            now=context.clock.now(), origin=origin,
+        )  # fmt: skip
+        await session.commit()
+    except GarrisonError as exc:
+        return await _failed(request, session, principal, exc)
+    return RedirectResponse("/admin/users", status_code=303)
+
+
+@router.post("/admin/users/{username}/password", response_class=HTMLResponse)
+async def reset_password(
+    request: Request,
+    username: Username,
+    principal: UserManagerPage,
+    session: DbSession,
+    context: Context,
+    origin: Origin,
+) -> Response:
+    """A new one-time password, shown once; the user's sessions end."""
+    user = await users.get_user(session, username=username)
+    one_time_password = await users.set_password(
+        session, user=user, new_password=None, actor=Actor.from_principal(principal),
+        now=context.clock.now(), origin=origin,
+    )  # fmt: skip
+    await session.commit()
+    # set_password(None) always makes a one-time password.
+    shown = (user.username, one_time_password or "")
+    return await _users_page(request, session, principal=principal, shown_once=shown)
+
+
+@router.get("/admin/audit", response_class=HTMLResponse)
+async def audit_page(request: Request, _principal: AuditPage, session: DbSession) -> HTMLResponse:
+    event = await event_service.find_event(session)
+    values: dict[str, Any] = {
+        "entries": await list_audit(session, limit=AUDIT_PAGE),
+        "report": await verify_chain(session),
+        "timezone": event.timezone if event else "UTC",
+    }
+    return render(request, "console/admin_audit.html", values)

@@ -1,0 +1,26 @@
+"""The console's pages, gathered in one router for the app factory."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from garrison.console import (
+    admin_views,
+    directive_views,
+    duty_views,
+    incident_views,
+    security_views,
+    service_views,
+    stream_views,
+    wallboard_views,
+)
+
+router = APIRouter(include_in_schema=False)
+router.include_router(wallboard_views.router)
+router.include_router(stream_views.router)
+router.include_router(incident_views.router)
+router.include_router(duty_views.router)
+router.include_router(directive_views.router)
+router.include_router(service_views.router)
+router.include_router(security_views.router)
+router.include_router(admin_views.router)

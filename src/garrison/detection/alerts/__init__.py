@@ -1,0 +1,1 @@
+"""Detection alerts: stored, deduplicated findings, for the console and reports."""

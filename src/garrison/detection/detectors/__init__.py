@@ -1,0 +1,1 @@
+"""Our detectors in Python, for what Sigma cannot say (baselines, memory across restarts)."""

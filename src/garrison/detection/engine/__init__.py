@@ -1,0 +1,1 @@
+"""The detection engine: Sigma rules, our detectors and threat intelligence on one stream."""

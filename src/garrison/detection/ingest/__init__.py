@@ -1,0 +1,1 @@
+"""Log ingestion: syslog listeners, HTTP bulk ingest and file tails feeding the pipeline."""

@@ -1,0 +1,1 @@
+"""Threat intelligence: indicator lists matched against every event."""

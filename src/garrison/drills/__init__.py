@@ -1,0 +1,1 @@
+"""Drills (diễn tập): injects at time offsets, marked as drills everywhere, and scored."""

@@ -1,0 +1,85 @@
+"""Escalation over HTTP: the configured policies, an incident's escalation, stopping it."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+
+from garrison.audit.actor import Actor
+from garrison.auth.dependencies import require
+from garrison.auth.permissions import Permission
+from garrison.auth.principal import Principal
+from garrison.duty.dependencies import EventConfiguration
+from garrison.escalation.models import EscalationRecord, EscalationStatus
+from garrison.escalation.queries import get_escalation
+from garrison.escalation.schemas import EscalationOut, PoliciesOut, StopIn
+from garrison.escalation.service import stop_by_hand
+from garrison.incidents.dependencies import CurrentIncident
+from garrison.incidents.outbox import commit_and_publish
+from garrison.web.dependencies import Context, DbSession, Origin
+
+router = APIRouter(tags=["escalation"])
+
+IncidentReader = Annotated[Principal, Depends(require(Permission.INCIDENT_READ))]
+IncidentManager = Annotated[Principal, Depends(require(Permission.INCIDENT_MANAGE))]
+
+
+def escalation_out(record: EscalationRecord) -> EscalationOut:
+    active = record.status == EscalationStatus.ACTIVE.value
+    steps = len(record.policy.get("steps", [])) if record.policy else 0
+    return EscalationOut(
+        incident_id=record.incident_id,
+        policy_id=record.policy_id or None,
+        policy=dict(record.policy),
+        status=record.status,
+        stop_reason=record.stop_reason,
+        round=record.pass_index + 1,
+        next_level=(record.step_index % steps) + 1 if active and steps else None,
+        next_due_at=record.next_due_at,
+        started_at=record.started_at,
+        last_fired_at=record.last_fired_at,
+        stopped_at=record.stopped_at,
+        restarts=record.generation,
+    )
+
+
+@router.get("/escalation/policies", response_model=PoliciesOut)
+async def list_policies(_principal: IncidentReader, config: EventConfiguration) -> PoliciesOut:
+    """The escalation policies and rules of the configuration (new incidents use these)."""
+    section = config.escalation
+    return PoliciesOut(
+        default_policy=section.default_policy,
+        policies=list(section.policies),
+        rules=list(section.rules),
+    )
+
+
+@router.get("/incidents/{incident_id}/escalation", response_model=EscalationOut)
+async def read_escalation(
+    _principal: IncidentReader, incident: CurrentIncident, session: DbSession
+) -> EscalationOut:
+    """Where the incident's escalation stands, with the policy it froze when it opened."""
+    return escalation_out(await get_escalation(session, incident_id=incident.id))
+
+
+@router.post("/incidents/{incident_id}/escalation/stop", response_model=EscalationOut)
+async def stop_escalation(
+    principal: IncidentManager,
+    incident: CurrentIncident,
+    body: StopIn,
+    context: Context,
+    session: DbSession,
+    origin: Origin,
+) -> EscalationOut:
+    """Stop paging for the incident without acknowledging it (audited)."""
+    record = await stop_by_hand(
+        session,
+        incident_id=incident.id,
+        note=body.reason.strip(),
+        actor=Actor.from_principal(principal),
+        now=context.clock.now(),
+        origin=origin,
+    )
+    await commit_and_publish(session, context.bus)
+    return escalation_out(record)

@@ -1,0 +1,219 @@
+"""Integrations over HTTP: managing them, and the Alertmanager and generic webhooks.
+
+The webhooks authenticate by integration key (``Authorization: Bearer <key>``), not by
+user. The payload is read and checked first (400 naming the field), then the key
+(401, and an audit entry); then every signal is ingested in one transaction.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from garrison.audit.actor import Actor
+from garrison.auth.principal import RequestOrigin
+from garrison.config.incidents import IntegrationKind
+from garrison.errors import AuthenticationError
+from garrison.i18n import gettext as _
+from garrison.incidents import integrations
+from garrison.incidents.alertmanager import AlertmanagerWebhook, signals_from_alertmanager
+from garrison.incidents.dependencies import IntegrationManager
+from garrison.incidents.ingest import SignalResult, ingest_signals
+from garrison.incidents.integration_schemas import (
+    IntegrationCreateIn,
+    IntegrationKeyOut,
+    IntegrationOut,
+    SignalResultOut,
+    SignalsAcceptedOut,
+)
+from garrison.incidents.models import Integration
+from garrison.incidents.outbox import commit_and_publish
+from garrison.incidents.payloads import parse_payload, request_body_openapi
+from garrison.incidents.policy import load_policy
+from garrison.incidents.webhook import WebhookSignal, signal_from_webhook
+from garrison.runtime.context import AppContext
+from garrison.web.dependencies import Context, DbSession, Origin
+
+router = APIRouter(tags=["integrations"])
+
+KEY_RESPONSES: dict[int | str, dict[str, object]] = {
+    400: {"description": "The payload is not valid; the detail names each field."},
+    401: {"description": "The integration key is missing, unknown or disabled."},
+    413: {"description": "The request body is larger than the request limit."},
+}
+
+
+def bearer_key(request: Request) -> str | None:
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    scheme, _sep, value = header.strip().partition(" ")
+    return value.strip() if scheme.lower() == "bearer" else None
+
+
+async def authenticated_integration(
+    session: AsyncSession,
+    *,
+    key: str | None,
+    kind: IntegrationKind,
+    endpoint: str,
+    context: AppContext,
+    origin: RequestOrigin,
+) -> Integration:
+    """The integration owning ``key``, or 401 after an audit entry is committed."""
+    found = await integrations.authenticate_integration(session, key=key, kind=kind)
+    if found is None:
+        await integrations.record_rejected_key(
+            session, endpoint=endpoint, key=key, now=context.clock.now(), origin=origin
+        )
+        await session.commit()
+        raise AuthenticationError(_("The integration key is missing, unknown or disabled."))
+    return found
+
+
+def _accepted(results: list[SignalResult]) -> SignalsAcceptedOut:
+    return SignalsAcceptedOut(
+        accepted=len(results),
+        results=[
+            SignalResultOut(
+                signal_id=result.signal_id,
+                dedup_key=result.dedup_key,
+                outcome=result.outcome.value,
+                alert_id=result.alert_id,
+                incident_id=result.incident_id,
+            )
+            for result in results
+        ],
+    )
+
+
+@router.post(
+    "/integrations/alertmanager",
+    response_model=SignalsAcceptedOut,
+    responses=KEY_RESPONSES,
+    openapi_extra=request_body_openapi(AlertmanagerWebhook),
+)
+async def receive_alertmanager(
+    request: Request, context: Context, session: DbSession, origin: Origin
+) -> SignalsAcceptedOut:
+    """Prometheus Alertmanager's webhook (version 4): firing alerts trigger, resolved resolve."""
+    webhook = parse_payload(AlertmanagerWebhook, await request.body())
+    integration = await authenticated_integration(
+        session,
+        key=bearer_key(request),
+        kind=IntegrationKind.ALERTMANAGER,
+        endpoint="alertmanager",
+        context=context,
+        origin=origin,
+    )
+    policy = await load_policy(session)
+    signals = signals_from_alertmanager(webhook, integration=integration, policy=policy)
+    results = await ingest_signals(session, signals=signals, now=context.clock.now())
+    await commit_and_publish(session, context.bus)
+    return _accepted(results)
+
+
+@router.post(
+    "/integrations/webhook",
+    response_model=SignalsAcceptedOut,
+    status_code=202,
+    responses=KEY_RESPONSES,
+    openapi_extra=request_body_openapi(WebhookSignal),
+)
+async def receive_webhook(
+    request: Request, context: Context, session: DbSession, origin: Origin
+) -> SignalsAcceptedOut:
+    """The generic JSON webhook (see docs/incidents.md)."""
+    body = parse_payload(WebhookSignal, await request.body())
+    integration = await authenticated_integration(
+        session,
+        key=bearer_key(request),
+        kind=IntegrationKind.WEBHOOK,
+        endpoint="webhook",
+        context=context,
+        origin=origin,
+    )
+    policy = await load_policy(session)
+    signal = signal_from_webhook(body, integration=integration, policy=policy)
+    results = await ingest_signals(session, signals=[signal], now=context.clock.now())
+    await commit_and_publish(session, context.bus)
+    return _accepted(results)
+
+
+@router.get("/integrations", response_model=list[IntegrationOut])
+async def list_integrations(
+    *, _principal: IntegrationManager, session: DbSession
+) -> list[IntegrationOut]:
+    return [IntegrationOut.of(record) for record in await integrations.list_integrations(session)]
+
+
+@router.post("/integrations", response_model=IntegrationKeyOut, status_code=201)
+async def create_integration(
+    *,
+    body: IntegrationCreateIn,
+    principal: IntegrationManager,
+    context: Context,
+    session: DbSession,
+    origin: Origin,
+) -> IntegrationKeyOut:
+    """Create an integration; its key is in this answer only."""
+    created = await integrations.create_integration(
+        session,
+        integration_id=body.id,
+        settings=integrations.IntegrationSettings(
+            name=body.name,
+            kind=body.kind,
+            default_severity=body.default_severity,
+            default_category=body.default_category,
+            rate_limit_per_minute=body.rate_limit_per_minute,
+        ),
+        actor=Actor.from_principal(principal),
+        now=context.clock.now(),
+        origin=origin,
+    )
+    await session.commit()
+    return IntegrationKeyOut(**IntegrationOut.of(created.record).model_dump(), key=created.key)
+
+
+@router.post("/integrations/{integration_id}/rotate", response_model=IntegrationKeyOut)
+async def rotate_integration_key(
+    *,
+    integration_id: str,
+    principal: IntegrationManager,
+    context: Context,
+    session: DbSession,
+    origin: Origin,
+) -> IntegrationKeyOut:
+    """A new key, shown once; the old one stops working at once."""
+    record = await integrations.get_integration(session, integration_id=integration_id)
+    key = await integrations.rotate_integration_key(
+        session,
+        record=record,
+        actor=Actor.from_principal(principal),
+        now=context.clock.now(),
+        origin=origin,
+    )
+    await session.commit()
+    return IntegrationKeyOut(**IntegrationOut.of(record).model_dump(), key=key)
+
+
+@router.delete("/integrations/{integration_id}", status_code=204)
+async def disable_integration(
+    *,
+    integration_id: str,
+    principal: IntegrationManager,
+    context: Context,
+    session: DbSession,
+    origin: Origin,
+) -> Response:
+    """Disable an integration: its key is refused from now on; its alerts are kept."""
+    record = await integrations.get_integration(session, integration_id=integration_id)
+    await integrations.disable_integration(
+        session,
+        record=record,
+        actor=Actor.from_principal(principal),
+        now=context.clock.now(),
+        origin=origin,
+    )
+    await session.commit()
+    return Response(status_code=204)

@@ -1,0 +1,1 @@
+"""The ways a notification reaches a person: one module per channel, one small interface."""

@@ -1,0 +1,1 @@
+"""Readiness (sẵn sàng): plans and their runbooks, readiness tasks, inspections."""

@@ -1,0 +1,1 @@
+"""Reports (báo cáo): shift, daily situation and final evaluation; incident report forms."""

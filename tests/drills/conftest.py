@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from garrison.settings import Settings
+from tests.readiness.factories import WatchedClock
+from tests.reports.scenario import write_scenario
+
+# Preparation: the drill runs ten days before the event opens.
+PREPARATION = datetime(2026, 5, 21, 17, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def config_path(tmp_path: Path) -> Path:
+    return write_scenario(tmp_path / "event.yaml")
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str, config_path: Path) -> Settings:
+    return Settings(data_dir=tmp_path / "data", database_url=database_url, config_file=config_path)
+
+
+@pytest.fixture
+def clock() -> WatchedClock:
+    return WatchedClock(PREPARATION)
