@@ -17,6 +17,7 @@ from bench import (
     escalation_timers,
     notify_latency,
     probe_throughput,
+    syslog_to_alert,
     time_to_detect,
 )
 from bench.results import Measurement, print_table, write_json
@@ -31,6 +32,7 @@ BENCHES: dict[str, Callable[[], Coroutine[Any, Any, list[Measurement]]]] = {
     "notify_latency": notify_latency.run,
     "alert_flood": alert_flood.run,
     "escalation_timers": escalation_timers.run,
+    "syslog_to_alert": syslog_to_alert.run,
 }
 RESULTS = Path(__file__).parent / "results" / "latest.json"
 

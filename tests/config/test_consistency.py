@@ -82,6 +82,27 @@ services:
     ]
 
 
+def test_detection_source_service_must_exist(write: WriteFile, load_errors: LoadErrors) -> None:
+    path = write(
+        "event.yaml",
+        EVENT
+        + UNITS
+        + "services:\n"
+        + _service("web")
+        + """detection:
+  sources:
+    - {name: web-logs, type: http, service: web}
+    - {name: gw-syslog, type: syslog_udp, port: 5514, service: vpn}
+""",
+    )
+    [issue] = load_errors(path).issues
+    assert (issue.line, issue.path, issue.message) == (
+        14,
+        "detection.sources[1].service",
+        "no service has the id 'vpn'",
+    )
+
+
 def test_self_dependency_and_repeated_dependency(write: WriteFile, load_errors: LoadErrors) -> None:
     path = write(
         "event.yaml",

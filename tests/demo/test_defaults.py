@@ -38,6 +38,7 @@ from garrison.demo.lab import (
     UnknownTargetError,
     default_lab,
 )
+from garrison.demo.lab.defaults import WEB_SSH, WEBHOOK_SINK
 from tests.demo.factories import IO_TIMEOUT, read_banner
 
 ANY_FREE_PORT = dict.fromkeys(DEFAULT_LAB_PORTS, 0)
@@ -67,6 +68,8 @@ def test_default_ports_are_the_demo_event_ones() -> None:
         MAIL_RELAY: 18025,
         SIEM_COLLECTOR: 18514,
         TIME_SERVER: 18123,
+        WEB_SSH: 18222,
+        WEBHOOK_SINK: 18900,
     }
 
 
@@ -90,6 +93,8 @@ async def test_default_lab_serves_every_service_of_the_demo_event(lab: DemoLab) 
         MAIL_RELAY: "smtp",
         SIEM_COLLECTOR: "syslog",
         TIME_SERVER: "ntp",
+        WEB_SSH: "ssh",
+        WEBHOOK_SINK: "webhook",
     }
     assert all(status.listening for status in lab.status())
     async with httpx.AsyncClient(trust_env=False, timeout=IO_TIMEOUT) as client:
@@ -130,6 +135,7 @@ def test_default_schedule_shows_a_fault_within_minutes_and_repeats() -> None:
     assert first is not None
     assert first <= timedelta(minutes=5)
     assert all(window.period is not None for window in DEFAULT_SCHEDULE)
+    assert schedule.faults_at(timedelta(minutes=1, seconds=15)) == {WEB_SSH: FaultKind.ATTACK}
     assert schedule.faults_at(timedelta(minutes=3)) == {LINK_PRIMARY: FaultKind.DOWN}
     assert schedule.faults_at(timedelta(minutes=7)) == {PRESS_CENTRE: FaultKind.ERROR}
     assert schedule.faults_at(timedelta(minutes=10, seconds=30)) == {EVENT_PORTAL: FaultKind.SLOW}

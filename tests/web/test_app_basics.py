@@ -34,7 +34,8 @@ async def test_readyz_reports_an_unreachable_database(
     client: httpx.AsyncClient, context: AppContext
 ) -> None:
     healthy_engine = context.engine
-    broken: AsyncEngine = create_engine("sqlite+aiosqlite:////nonexistent-dir/garrison.db")
+    # Nothing listens on port 1 of the loopback: the connection is refused at once.
+    broken: AsyncEngine = create_engine("postgresql://garrison@127.0.0.1:1/garrison")
     context.engine = broken
     try:
         response = await client.get("/readyz")

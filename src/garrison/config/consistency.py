@@ -112,6 +112,9 @@ def _references(config: EventConfig) -> Iterator[tuple[Loc, str, _Target]]:
             yield ("maintenance", index, "checks", position), check_id, "check"
     for service_id in config.probes.down_quorum:
         yield ("probes", "down_quorum", service_id), service_id, "service"
+    for index, source in enumerate(config.detection.sources):
+        if source.service is not None:
+            yield ("detection", "sources", index, "service"), source.service, "service"
 
 
 def _unknown_reference_message(target: _Target, reference: str) -> str:

@@ -75,6 +75,11 @@ class _SourceBase(FrozenModel):
         default="UTC", description="Zone of timestamps that carry no offset (classic syslog)."
     )
     enabled: bool = True
+    service: Identifier | None = Field(
+        default=None,
+        description="The service whose logs these are: its alerts are grouped and escalated "
+        "with that service's incidents.",
+    )
 
 
 class SyslogUdpSource(_SourceBase):

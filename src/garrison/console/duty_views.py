@@ -30,7 +30,7 @@ PostField = Annotated[str, Form(max_length=64)]
 RemarksField = Annotated[str, Form(max_length=4000)]
 
 
-def _required(config: EventConfig | None) -> EventConfig:
+def required_config(config: EventConfig | None) -> EventConfig:
     if config is None:
         raise ConflictError(
             _("Garrison was started without a configuration file: duty rosters come from it.")
@@ -84,7 +84,9 @@ async def duty_page(
     context: Context,
     config: OptionalEventConfig,
 ) -> HTMLResponse:
-    return await _page(request, session, context, principal=principal, config=_required(config))
+    return await _page(
+        request, session, context, principal=principal, config=required_config(config)
+    )
 
 
 async def _done_or_page(
@@ -117,7 +119,7 @@ async def write_handover(
     post_id: PostField,
     remarks: RemarksField = "",
 ) -> Response:
-    config = _required(config)
+    config = required_config(config)
     failure: GarrisonError | None = None
     try:
         service.find_post(config, post_id)
@@ -152,7 +154,7 @@ async def acknowledge_handover(
     remarks: RemarksField = "",
 ) -> Response:
     await handover.get_handover(session, handover_id=handover_id)
-    config = _required(config)
+    config = required_config(config)
     failure: GarrisonError | None = None
     try:
         person = service.person_of_user(config, principal.username)
@@ -182,7 +184,7 @@ async def check_in(
     origin: Origin,
     post_id: PostField,
 ) -> Response:
-    config = _required(config)
+    config = required_config(config)
     failure: GarrisonError | None = None
     try:
         service.find_post(config, post_id)

@@ -23,17 +23,19 @@ from garrison.console.dependencies import (
     PageIncident,
     PageViewer,
 )
+from garrison.console.labels import incident_labels
 from garrison.directives.queries import DirectiveFilter, Scope, list_directives
 from garrison.directives.service import sees_every_directive
 from garrison.errors import GarrisonError, ValidationFailed
 from garrison.event import service as event_service
 from garrison.i18n import gettext as _
 from garrison.incidents import changes, transitions
+from garrison.incidents.attachments import list_attachments
 from garrison.incidents.models import Incident
 from garrison.incidents.outbox import commit_and_publish
 from garrison.incidents.service import IncidentFilter, list_alerts, list_incidents, usernames
 from garrison.incidents.timeline import describe_entry, list_timeline
-from garrison.incidents.vocabulary import Category, Classification, IncidentStatus, Severity
+from garrison.incidents.vocabulary import Category, IncidentStatus, Severity
 from garrison.web.dependencies import Context, DbSession, Origin
 from garrison.web.templating import render
 
@@ -114,17 +116,12 @@ async def incident_list(
                 "service": service,
                 "site": site,
             },
-            "vocabulary": {
-                "state": ["open", *[s.value for s in IncidentStatus]],
-                "severity": [s.value for s in Severity],
-                "category": [c.value for c in Category],
-                "classification": [c.value for c in Classification],
-            },
+            "labels": incident_labels(),
         },
     )
 
 
-async def _detail(
+async def render_detail(
     request: Request,
     session: AsyncSession,
     *,
@@ -150,6 +147,8 @@ async def _detail(
         "commander": names.get(incident.commander_id) if incident.commander_id else None,
         "timeline": [(entry, describe_entry(entry)) for entry in entries],
         "alerts": await list_alerts(session, incident_id=incident.id),
+        "attachments": await list_attachments(session, incident_id=incident.id),
+        "labels": incident_labels(),
         "directives": directives,
         "now": context.clock.now(),
         "timezone": await _timezone(session),
@@ -169,7 +168,9 @@ async def incident_page(
     session: DbSession,
     context: Context,
 ) -> HTMLResponse:
-    return await _detail(request, session, principal=principal, incident=incident, context=context)
+    return await render_detail(
+        request, session, principal=principal, incident=incident, context=context
+    )
 
 
 async def _act(
@@ -211,7 +212,7 @@ async def _act(
     except GarrisonError as exc:
         await session.rollback()
         await session.refresh(incident)
-        return await _detail(
+        return await render_detail(
             request,
             session,
             principal=principal,
@@ -336,7 +337,7 @@ async def change(
     except GarrisonError as exc:
         await session.rollback()
         await session.refresh(incident)
-        return await _detail(
+        return await render_detail(
             request, session, principal=principal, incident=incident, context=context,
             error=str(exc), status_code=exc.http_status,
         )  # fmt: skip

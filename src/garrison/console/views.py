@@ -6,8 +6,11 @@ from fastapi import APIRouter
 
 from garrison.console import (
     admin_views,
+    attachment_views,
+    credential_views,
     directive_views,
     duty_views,
+    duty_week_views,
     incident_views,
     security_views,
     service_views,
@@ -19,8 +22,11 @@ router = APIRouter(include_in_schema=False)
 router.include_router(wallboard_views.router)
 router.include_router(stream_views.router)
 router.include_router(incident_views.router)
+router.include_router(attachment_views.router)
 router.include_router(duty_views.router)
+router.include_router(duty_week_views.router)
 router.include_router(directive_views.router)
 router.include_router(service_views.router)
 router.include_router(security_views.router)
 router.include_router(admin_views.router)
+router.include_router(credential_views.router)

@@ -35,6 +35,7 @@ class LogEvent:
     host: str | None = None
     kind: str = "log"  # "log", or "auth_failure" for the normalised authentication failures
     parser: str = ""
+    service: str | None = None  # the configured service of the source, if any
 
 
 @dataclass(frozen=True, slots=True)

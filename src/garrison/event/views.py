@@ -17,6 +17,10 @@ from garrison.event import service
 from garrison.event.schemas import EventOut, ItemOut, PhaseOut, SyncOut
 from garrison.event.sync import sync_configuration
 from garrison.i18n import gettext as _
+from garrison.incidents.integrations import sync_config_integrations
+from garrison.incidents.policy import sync_policy
+from garrison.probes.commands import ChecksChanged
+from garrison.probes.sync import sync_probes
 from garrison.web.dependencies import Context, DbSession
 from garrison.web.templating import render
 
@@ -64,16 +68,21 @@ async def sync_config(principal: ConfigSyncer, session: DbSession, context: Cont
     if path is None:
         raise ConflictError(_("Garrison was started without a configuration file."))
     loaded = load_config(path)
-    report = await sync_configuration(
-        session,
-        loaded=loaded,
-        actor=Actor.from_principal(principal),
-        at=context.clock.now(),
-        source=str(path),
-    )
+    actor = Actor.from_principal(principal)
+    now = context.clock.now()
+    report = await sync_configuration(session, loaded=loaded, actor=actor, at=now, source=str(path))
+    probes = await sync_probes(session, loaded=loaded, actor=actor, at=now)
+    incidents = loaded.config.incidents
+    await sync_policy(session, config=incidents, actor=actor, now=now)
+    await sync_config_integrations(session, configured=incidents.integrations, actor=actor, now=now)
     await session.commit()
+    # The running probe engine re-reads its checks and windows (it may run elsewhere).
+    await context.bus.publish(ChecksChanged(occurred_at=now, digest=loaded.digest))
     return SyncOut(
-        added=report.added, updated=report.updated, retired=report.retired, digest=loaded.digest
+        added=[*report.added, *probes.added],
+        updated=[*report.updated, *probes.updated],
+        retired=[*report.retired, *probes.retired],
+        digest=loaded.digest,
     )
 
 

@@ -16,7 +16,7 @@ For each signal, in one transaction with the others of its request:
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -55,6 +55,8 @@ from garrison.incidents.timeline import TimelineKind, add_timeline_entry
 from garrison.incidents.transitions import acknowledge_incident, change_status
 from garrison.incidents.vocabulary import IncidentStatus, Severity
 
+_PREFETCH_CHUNK = 500
+
 
 class Outcome(StrEnum):
     OPENED = "opened"  # a new alert opened an incident
@@ -81,8 +83,25 @@ async def ingest_signals(
     session: AsyncSession, *, signals: Sequence[IncomingSignal], now: datetime
 ) -> list[SignalResult]:
     """Ingest ``signals`` in order (flushes, never commits); one result per signal."""
-    policy = await claim_ingestion(session, signals=len(signals))
+    return await ingest_built(session, build=lambda _policy: signals, count=len(signals), now=now)
+
+
+async def ingest_built(
+    session: AsyncSession,
+    *,
+    build: Callable[[IncidentsConfig], Sequence[IncomingSignal]],
+    count: int,
+    now: datetime,
+) -> list[SignalResult]:
+    """Like :func:`ingest_signals`, for signals made from the policy the claim returns.
+
+    Saves reading the policy in a transaction of its own (the bus's detection alerts
+    take their severity from it). ``count`` is how many signals ``build`` makes.
+    """
+    policy = await claim_ingestion(session, signals=count)
+    signals = build(policy)
     ingestion = _Ingestion(session, policy=policy, now=now)
+    await ingestion.prefetch(signals)
     return [await ingestion.handle(signal) for signal in signals]
 
 
@@ -97,6 +116,25 @@ class _Ingestion:
         self.policy = policy
         self.now = now
         self._facts: dict[str, ServiceFacts | None] = {}
+        # The firing alert of each (source, dedup key) of the batch, read in one query
+        # after the claim (which serialises ingestion, the only writer of ``open_key``)
+        # and kept current as the batch creates and resolves alerts.
+        self._firing: dict[tuple[str, str], Alert] = {}
+
+    async def prefetch(self, signals: Sequence[IncomingSignal]) -> None:
+        pairs = {(signal.source, signal.dedup_key) for signal in signals}
+        sources = sorted({source for source, _key in pairs})
+        keys = sorted({key for _source, key in pairs})
+        for chunk in range(0, len(keys), _PREFETCH_CHUNK):
+            found = await self.session.scalars(
+                select(Alert).where(
+                    Alert.source.in_(sources),
+                    Alert.open_key.in_(keys[chunk : chunk + _PREFETCH_CHUNK]),
+                )
+            )
+            for alert in found:
+                if alert.open_key is not None and (alert.source, alert.open_key) in pairs:
+                    self._firing[(alert.source, alert.open_key)] = alert
 
     async def handle(self, signal: IncomingSignal) -> SignalResult:
         facts = await self._service(signal.service_id)
@@ -168,10 +206,7 @@ class _Ingestion:
         return Actor(kind="system", id=signal.source, name=signal.source_name)
 
     async def _firing_alert(self, signal: IncomingSignal) -> Alert | None:
-        found: Alert | None = await self.session.scalar(
-            select(Alert).where(Alert.source == signal.source, Alert.open_key == signal.dedup_key)
-        )
-        return found
+        return self._firing.get((signal.source, signal.dedup_key))
 
     def _rate_limit(self, signal: IncomingSignal) -> int:
         if signal.source_kind == SourceKind.PROBES:
@@ -209,6 +244,7 @@ class _Ingestion:
         )
         self.session.add(alert)
         await self.session.flush()
+        self._firing[(alert.source, signal.dedup_key)] = alert
         return await self._place(alert, signal, facts), alert
 
     async def _refresh(self, alert: Alert, signal: IncomingSignal, severity: Severity) -> None:
@@ -303,6 +339,7 @@ class _Ingestion:
         if alert is None:
             return Outcome.NO_OPEN_ALERT
         alert.status = RESOLVED
+        self._firing.pop((alert.source, signal.dedup_key), None)
         alert.open_key = None
         alert.resolved_at = alert.last_seen_at = self.now
         alert.signal_count += 1

@@ -18,7 +18,7 @@ from garrison.i18n import gettext as _
 from garrison.incidents import integrations
 from garrison.incidents.alertmanager import AlertmanagerWebhook, signals_from_alertmanager
 from garrison.incidents.dependencies import IntegrationManager
-from garrison.incidents.ingest import SignalResult, ingest_signals
+from garrison.incidents.ingest import SignalResult, ingest_built, ingest_signals
 from garrison.incidents.integration_schemas import (
     IntegrationCreateIn,
     IntegrationKeyOut,
@@ -133,9 +133,13 @@ async def receive_webhook(
         context=context,
         origin=origin,
     )
-    policy = await load_policy(session)
-    signal = signal_from_webhook(body, integration=integration, policy=policy)
-    results = await ingest_signals(session, signals=[signal], now=context.clock.now())
+    # The signal is made from the policy the ingestion claim returns: no read of its own.
+    results = await ingest_built(
+        session,
+        build=lambda policy: [signal_from_webhook(body, integration=integration, policy=policy)],
+        count=1,
+        now=context.clock.now(),
+    )
     await commit_and_publish(session, context.bus)
     return _accepted(results)
 

@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from garrison.config.incidents import IntegrationKind
 from garrison.i18n import gettext as _
 from garrison.incidents import integrations
-from garrison.incidents.ingest import ingest_signals
+from garrison.incidents.ingest import ingest_built
 from garrison.incidents.integration_schemas import PagerDutyAcceptedOut, PagerDutyErrorOut
 from garrison.incidents.outbox import commit_and_publish
 from garrison.incidents.pagerduty import (
@@ -25,7 +25,6 @@ from garrison.incidents.pagerduty import (
     signal_from_pagerduty,
 )
 from garrison.incidents.payloads import request_body_openapi
-from garrison.incidents.policy import load_policy
 from garrison.web.dependencies import Context, DbSession, Origin
 
 router = APIRouter(tags=["integrations"])
@@ -73,12 +72,17 @@ async def enqueue(
             },
             status_code=401,
         )
-    policy = await load_policy(session)
     dedup_key = (event.dedup_key or "").strip() or new_dedup_key()
-    signal = signal_from_pagerduty(
-        event, dedup_key=dedup_key, integration=integration, policy=policy
+    await ingest_built(
+        session,
+        build=lambda policy: [
+            signal_from_pagerduty(
+                event, dedup_key=dedup_key, integration=integration, policy=policy
+            )
+        ],
+        count=1,
+        now=context.clock.now(),
     )
-    await ingest_signals(session, signals=[signal], now=context.clock.now())
     await commit_and_publish(session, context.bus)
     body = PagerDutyAcceptedOut(dedup_key=dedup_key)
     return JSONResponse(body.model_dump(), status_code=202)

@@ -42,16 +42,41 @@ def policy_from(data: Mapping[str, Any]) -> IncidentsConfig:
     return IncidentsConfig.model_validate(dict(data))
 
 
+# Parsed policies by digest: validating the document costs more than the rest of a
+# small ingestion, and the row changes only when the configuration does. The digest
+# is the version: a row written without one is parsed every time.
+_PARSED: dict[str, IncidentsConfig] = {}
+_PARSED_MAX = 8
+
+
+def _cached_policy(data: Mapping[str, Any] | None, digest: str | None) -> IncidentsConfig:
+    if not digest:
+        return policy_from(data or {})
+    found = _PARSED.get(digest)
+    if found is None:
+        found = policy_from(data or {})
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.clear()
+        _PARSED[digest] = found
+    return found
+
+
 def _digest(document: Mapping[str, Any]) -> str:
     encoded = json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
     return hashlib.sha256(encoded).hexdigest()
 
 
 async def load_policy(session: AsyncSession) -> IncidentsConfig:
-    data = await session.scalar(
-        select(IncidentPolicyRecord.data).where(IncidentPolicyRecord.id == POLICY_ID)
-    )
-    return policy_from(data or {})
+    row = (
+        await session.execute(
+            select(IncidentPolicyRecord.data, IncidentPolicyRecord.digest).where(
+                IncidentPolicyRecord.id == POLICY_ID
+            )
+        )
+    ).one_or_none()
+    if row is None:
+        return policy_from({})
+    return _cached_policy(row.data, row.digest)
 
 
 async def claim_ingestion(session: AsyncSession, *, signals: int) -> IncidentsConfig:
@@ -60,7 +85,7 @@ async def claim_ingestion(session: AsyncSession, *, signals: int) -> IncidentsCo
         update(IncidentPolicyRecord)
         .where(IncidentPolicyRecord.id == POLICY_ID)
         .values(signal_count=IncidentPolicyRecord.signal_count + signals)
-        .returning(IncidentPolicyRecord.data)
+        .returning(IncidentPolicyRecord.data, IncidentPolicyRecord.digest)
     )
     options = {"synchronize_session": False}
     row = (await session.execute(claim, execution_options=options)).one_or_none()
@@ -68,7 +93,7 @@ async def claim_ingestion(session: AsyncSession, *, signals: int) -> IncidentsCo
         # The migration creates the row; this covers a schema built another way.
         await session.execute(_CREATE_ROW, {"id": POLICY_ID})
         row = (await session.execute(claim, execution_options=options)).one()
-    return policy_from(row.data or {})
+    return _cached_policy(row.data, row.digest)
 
 
 async def sync_policy(

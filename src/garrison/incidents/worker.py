@@ -2,16 +2,18 @@
 
 At start it subscribes (so nothing published after "started" is missed), mirrors the
 ``incidents`` section of the configuration (rules and integrations) into the
-database, then reports started. Each event is ingested in its own transaction; an
-event that fails is retried for temporary database errors, then logged and counted:
-one bad event never stops the loop.
+database, then reports started. The events that queued while a batch was ingested
+are ingested together in one transaction (one claim, one policy read, one lookup of
+firing alerts); a batch that fails is retried for temporary database errors, then
+each of its events on its own, retried too, then logged and counted: one bad event
+never stops the loop nor takes its batch with it.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy.exc import DBAPIError
@@ -25,10 +27,10 @@ from garrison.config.incidents import IncidentsConfig
 from garrison.detection.events import DetectionAlertRaised
 from garrison.errors import ConflictError
 from garrison.incidents.bus_signals import signal_from_detection, signal_from_service_state
-from garrison.incidents.ingest import SignalResult, ingest_signals
+from garrison.incidents.ingest import SignalResult, ingest_built
 from garrison.incidents.integrations import sync_config_integrations
 from garrison.incidents.outbox import commit_and_publish
-from garrison.incidents.policy import load_policy, sync_policy
+from garrison.incidents.policy import sync_policy
 from garrison.incidents.signals import IncomingSignal
 from garrison.probes.events import ServiceStateChanged
 from garrison.runtime.context import AppContext
@@ -39,6 +41,8 @@ E = TypeVar("E", bound=DomainEvent)
 
 CONSUMER = "incidents"
 ATTEMPTS = 3
+BATCH_EVENTS = 200  # events of one topic ingested in one transaction, at most
+QUEUE_EVENTS = 10_000  # events held between the bus and ingestion
 _TEMPORARY = (DBAPIError, StaleDataError, ConflictError)
 
 
@@ -59,8 +63,8 @@ class IncidentWorker:
             await self.sync_configuration()
             started()
             async with asyncio.TaskGroup() as group:
-                group.create_task(self._consume(states, self._service_state))
-                group.create_task(self._consume(detections, self._detection))
+                group.create_task(self._consume(states, _service_state))
+                group.create_task(self._consume(detections, signal_from_detection))
         finally:
             await states.close()
             await detections.close()
@@ -91,42 +95,78 @@ class IncidentWorker:
             await self._progress.wait_for(lambda: self.processed + self.failed >= count)
 
     async def _consume(
-        self, subscription: Subscription[E], handle: Callable[[E], Awaitable[object]]
+        self,
+        subscription: Subscription[E],
+        to_signal: Callable[[E, IncidentsConfig], IncomingSignal],
     ) -> None:
+        """Events as they come, ingested by batches of what has queued meanwhile."""
+        queue: asyncio.Queue[E] = asyncio.Queue(maxsize=QUEUE_EVENTS)
+        async with asyncio.TaskGroup() as group:
+            group.create_task(self._read(subscription, queue))
+            while True:
+                batch = [await queue.get()]
+                while len(batch) < BATCH_EVENTS and not queue.empty():
+                    batch.append(queue.get_nowait())
+                await self._handle_batch(batch, to_signal)
+                async with self._progress:
+                    self._progress.notify_all()
+
+    @staticmethod
+    async def _read(subscription: Subscription[E], queue: asyncio.Queue[E]) -> None:
         async for event in subscription:
+            await queue.put(event)
+
+    async def _handle_batch(
+        self, batch: list[E], to_signal: Callable[[E, IncidentsConfig], IncomingSignal]
+    ) -> None:
+        """One transaction for the batch; when it fails, each event on its own."""
+        if len(batch) > 1:
             try:
-                await self._with_retries(event, handle)
+                await self._with_retries(batch, to_signal)
+                self.processed += len(batch)
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.warning("incident worker batch of %d failed: one by one", len(batch))
+        for event in batch:
+            try:
+                await self._with_retries([event], to_signal)
                 self.processed += 1
             except asyncio.CancelledError:
                 raise
             except Exception:
                 self.failed += 1
                 logger.exception("incident worker could not ingest %s", event.topic)
-            async with self._progress:
-                self._progress.notify_all()
 
-    async def _with_retries(self, event: E, handle: Callable[[E], Awaitable[object]]) -> None:
+    async def _with_retries(
+        self, events: list[E], to_signal: Callable[[E, IncidentsConfig], IncomingSignal]
+    ) -> None:
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                await handle(event)
+                await self._ingest(events, to_signal)
                 return
             except _TEMPORARY:
                 if attempt == ATTEMPTS:
                     raise
-                logger.warning("incident worker retrying %s (attempt %d)", event.topic, attempt)
+                logger.warning(
+                    "incident worker retrying %d events (attempt %d)", len(events), attempt
+                )
                 await asyncio.sleep(0.05 * attempt)
 
-    async def _service_state(self, event: ServiceStateChanged) -> list[SignalResult]:
-        signal = signal_from_service_state(event)
-        return await self._ingest([signal])
-
-    async def _detection(self, event: DetectionAlertRaised) -> list[SignalResult]:
+    async def _ingest(
+        self, events: list[E], to_signal: Callable[[E, IncidentsConfig], IncomingSignal]
+    ) -> list[SignalResult]:
         async with self.context.sessions() as session:
-            policy = await load_policy(session)
-        return await self._ingest([signal_from_detection(event, policy)])
-
-    async def _ingest(self, signals: list[IncomingSignal]) -> list[SignalResult]:
-        async with self.context.sessions() as session:
-            results = await ingest_signals(session, signals=signals, now=self.context.clock.now())
+            results = await ingest_built(
+                session,
+                build=lambda policy: [to_signal(event, policy) for event in events],
+                count=len(events),
+                now=self.context.clock.now(),
+            )
             await commit_and_publish(session, self.context.bus)
         return results
+
+
+def _service_state(event: ServiceStateChanged, _policy: IncidentsConfig) -> IncomingSignal:
+    return signal_from_service_state(event)

@@ -46,3 +46,12 @@ class BaselineApproved(ProbeCommand):
 @dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
 class HeartbeatReceived(ProbeCommand):
     topic = "garrison.probes.heartbeat_received"
+
+
+@dataclasses.dataclass(frozen=True, kw_only=True, slots=True)
+class ChecksChanged(ProbeCommand):
+    """The configured checks or maintenance windows were synced again: re-read them."""
+
+    topic = "garrison.probes.checks_changed"
+
+    digest: str = ""  # the synced configuration's digest

@@ -143,6 +143,40 @@ class ProbeEngine:
         judgement.extend(self.settle())
         return judgement
 
+    def replan(self, plan: ProbePlan, *, calendar: MaintenanceCalendar, at: datetime) -> Judgement:
+        """Watch ``plan`` from now on, keeping what is known of the checks that stay.
+
+        An unchanged check keeps its confirmation state as it is; a changed one starts
+        again from its last state; a new one is UNKNOWN; a removed one is forgotten.
+        Services are judged again at once.
+        """
+        old_checks, old_states = self.plan.checks, self.check_states
+        machines: dict[tuple[str, str], CheckConfirmation] = {}
+        for check in plan.checks.values():
+            previous = old_states.get(check.id, CheckState.UNKNOWN)
+            for location in check.locations:
+                kept = self._machines.get((check.id, location))
+                if kept is not None and old_checks.get(check.id) == check:
+                    machines[(check.id, location)] = kept
+                else:
+                    machines[(check.id, location)] = self._machine(
+                        check, initial=previous, since=at
+                    )
+        self.plan = plan
+        self.paused &= set(plan.checks)
+        self._machines = machines
+        self.check_states = {check.id: self._overall(check) for check in plan.checks.values()}
+        self.service_statuses = {
+            key: value for key, value in self.service_statuses.items() if key in plan.services
+        }
+        self._pending_evidence = {
+            key: value for key, value in self._pending_evidence.items() if key in plan.services
+        }
+        judgement = self.set_calendar(calendar, at)
+        self._dirty_at = max(self._dirty_at or at, at)
+        judgement.extend(self.settle())
+        return judgement
+
     def set_calendar(self, calendar: MaintenanceCalendar, at: datetime) -> Judgement:
         self.calendar = calendar
         return self.refresh_maintenance(at)

@@ -19,6 +19,8 @@ class CheckStateChanged(DomainEvent):
     # The results that confirmed the change, newest first, as JSON-ready dicts:
     # {"location", "ok", "reason", "latency_ms", "started_at"}.
     evidence: tuple[dict[str, object], ...] = ()
+    # The check was covered by a maintenance window when it changed.
+    in_maintenance: bool = False
 
 
 @dataclasses.dataclass(frozen=True, kw_only=True, slots=True)

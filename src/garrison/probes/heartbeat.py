@@ -5,8 +5,10 @@ it is compared in constant time. A configured ``token`` is used as is; without
 one, an operator issues a token through the API (shown once). Every accepted
 beat is a passing result; a run of the check finds a beat within the last
 ``interval`` seconds or fails, so silence is DOWN after about
-``interval * fail_after`` seconds. Rejected calls are audited; accepted ones are
-results, not audit entries.
+``interval * fail_after`` seconds. Rejected calls are audited, at most one per
+check per ``REFUSAL_AUDIT_SECONDS`` (unknown check ids share one allowance), so
+that an anonymous caller cannot flood the audit log; the rest are only counted.
+Accepted calls are results, not audit entries.
 """
 
 from __future__ import annotations
@@ -14,11 +16,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
+from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garrison.audit.actor import Actor
+from garrison.audit.models import AuditEntry
 from garrison.audit.service import record_audit
 from garrison.auth.principal import RequestOrigin
 from garrison.config.checks import Check
@@ -29,6 +34,8 @@ from garrison.probes.results import CheckResult, RunContext
 TOKEN_BYTES = 24
 MAX_TOKEN_LENGTH = 200
 GENERATED = "generated"
+REFUSAL_AUDIT_SECONDS = 60.0
+REJECTED_ACTION = "probes.heartbeat.rejected"
 _HEARTBEAT_ACTOR = Actor.system("heartbeat")
 
 
@@ -47,8 +54,14 @@ async def accept_heartbeat(
     token: str,
     at: datetime,
     origin: RequestOrigin | None = None,
+    on_refusal_not_audited: Callable[[], None] | None = None,
 ) -> bool:
-    """Record a beat when the token fits; otherwise audit the refusal. Flushes only."""
+    """Record a beat when the token fits; otherwise audit the refusal. Flushes only.
+
+    A refusal is audited unless one was audited for the same check (for any
+    unknown check id) within ``REFUSAL_AUDIT_SECONDS``; then only
+    ``on_refusal_not_audited`` is called.
+    """
     record = await session.get(HeartbeatRecord, check_id)
     check = await session.get(CheckRecord, check_id)
     expected = record.token_hash if record is not None else None
@@ -62,10 +75,14 @@ async def accept_heartbeat(
         and len(token) <= MAX_TOKEN_LENGTH
     )
     if not hmac.compare_digest(presented, expected or "0" * 64) or not valid:
+        if await _refusal_audited_recently(session, check_id=check_id, known=check, at=at):
+            if on_refusal_not_audited is not None:
+                on_refusal_not_audited()
+            return False
         await record_audit(
             session,
             actor=_HEARTBEAT_ACTOR,
-            action="probes.heartbeat.rejected",
+            action=REJECTED_ACTION,
             target_type="check",
             target_id=check_id,
             at=at,
@@ -76,6 +93,23 @@ async def accept_heartbeat(
     record.last_beat_at = at
     await session.flush()
     return True
+
+
+async def _refusal_audited_recently(
+    session: AsyncSession, *, check_id: str, known: CheckRecord | None, at: datetime
+) -> bool:
+    since = at - timedelta(seconds=REFUSAL_AUDIT_SECONDS)
+    query = select(AuditEntry.id).where(
+        AuditEntry.action == REJECTED_ACTION,
+        AuditEntry.target_type == "check",
+        AuditEntry.occurred_at > since,
+    )
+    if known is not None:
+        query = query.where(AuditEntry.target_id == check_id)
+    else:
+        # Made-up ids share one allowance, or a caller could vary the id to flood the log.
+        query = query.where(~exists().where(CheckRecord.id == AuditEntry.target_id))
+    return (await session.scalar(query.limit(1))) is not None
 
 
 async def issue_heartbeat_token(

@@ -14,6 +14,7 @@ from garrison.errors import NotFoundError
 from garrison.i18n import gettext as _
 from garrison.probes.commands import HeartbeatReceived
 from garrison.probes.heartbeat import MAX_TOKEN_LENGTH, accept_heartbeat
+from garrison.probes.metrics import heartbeat_refusals_not_audited
 from garrison.probes.schemas import HeartbeatOkOut
 from garrison.web.dependencies import Context, DbSession, Origin
 
@@ -56,8 +57,14 @@ async def _beat(
     check_id: str, token: str, session: DbSession, context: Context, origin: Origin
 ) -> HeartbeatOkOut:
     now = context.clock.now()
+    not_audited = heartbeat_refusals_not_audited(context.registry)
     accepted = await accept_heartbeat(
-        session, check_id=check_id, token=token, at=now, origin=origin
+        session,
+        check_id=check_id,
+        token=token,
+        at=now,
+        origin=origin,
+        on_refusal_not_audited=not_audited.inc,
     )
     await session.commit()
     if not accepted:

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+import weakref
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -25,22 +27,33 @@ class ProbeMetrics:
     results_dropped: Counter
     write_errors: Counter
     write_seconds: Histogram
+    # Labelled children by (metric name, labels): ``labels()`` costs more than the update.
+    children: dict[tuple[object, ...], Any] = field(
+        default_factory=dict, kw_only=True, repr=False, compare=False
+    )
 
     def observe_result(self, check_id: str, result: CheckResult) -> None:
-        self.check_up.labels(check_id).set(1 if result.ok else 0)
+        self._child(self.check_up, check_id).set(1 if result.ok else 0)
         if result.latency_ms is not None and math.isfinite(result.latency_ms):
-            self.check_latency.labels(check_id).set(result.latency_ms / 1000.0)
+            self._child(self.check_latency, check_id).set(result.latency_ms / 1000.0)
         days = certificate_days_left(result.details)
         if days is not None:
-            self.certificate_days.labels(check_id).set(days)
+            self._child(self.certificate_days, check_id).set(days)
 
     def observe_run(
         self, *, check_type: str, kind: str, planned: datetime, started: datetime
     ) -> None:
         self.schedule_lag.observe(max(0.0, (started - planned).total_seconds()))
-        self.runs.labels(check_type).inc()
+        self._child(self.runs, check_type).inc()
         if kind in ("timeout", "error", "overlap"):
-            self.errors.labels(check_type, kind).inc()
+            self._child(self.errors, check_type, kind).inc()
+
+    def _child(self, metric: Gauge | Counter, *labels: str) -> Any:
+        key = (metric, *labels)
+        child = self.children.get(key)
+        if child is None:
+            child = self.children[key] = metric.labels(*labels)
+        return child
 
 
 def certificate_days_left(details: dict[str, object]) -> float | None:
@@ -112,3 +125,18 @@ def register_probe_metrics(registry: CollectorRegistry) -> ProbeMetrics:
             registry=registry,
         ),
     )
+
+
+_REFUSALS: weakref.WeakKeyDictionary[CollectorRegistry, Counter] = weakref.WeakKeyDictionary()
+
+
+def heartbeat_refusals_not_audited(registry: CollectorRegistry) -> Counter:
+    """Heartbeat refusals past the audit allowance, created once per registry."""
+    counter = _REFUSALS.get(registry)
+    if counter is None:
+        counter = _REFUSALS[registry] = Counter(
+            "garrison_probe_heartbeat_refusals_not_audited",
+            "Refused heartbeat calls not audited because one was audited for the check lately",
+            registry=registry,
+        )
+    return counter

@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import RowMapping, Table, bindparam, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garrison.probes.models import RollupRecord
@@ -98,6 +98,18 @@ class Rollup:
 
 
 RollupKey = tuple[str, str, datetime]  # check id, location, minute
+_COLUMNS = (
+    RollupRecord.check_id,
+    RollupRecord.location,
+    RollupRecord.minute,
+    RollupRecord.count,
+    RollupRecord.failures,
+    RollupRecord.latency_count,
+    RollupRecord.latency_sum,
+    RollupRecord.latency_min,
+    RollupRecord.latency_max,
+    RollupRecord.buckets,
+)
 
 
 def aggregate(results: Iterable[tuple[str, CheckResult]]) -> dict[RollupKey, Rollup]:
@@ -116,14 +128,14 @@ async def merge_rollups(session: AsyncSession, rollups: dict[RollupKey, Rollup])
     check_ids = sorted({check_id for check_id, _location, _minute in rollups})
     existing: dict[RollupKey, Rollup] = {}
     for chunk in _chunks(check_ids, 500):
-        query = select(RollupRecord).where(
+        # Plain rows, not ORM objects: thousands per batch, read once and dropped.
+        query = select(*_COLUMNS).where(
             RollupRecord.check_id.in_(chunk), RollupRecord.minute.in_(minutes)
         )
-        for record in (await session.scalars(query)).all():
-            key = (record.check_id, record.location, record.minute)
+        for row in (await session.execute(query)).mappings():
+            key = (row["check_id"], row["location"], row["minute"])
             if key in rollups:
-                existing[key] = Rollup.of(record)
-            session.expunge(record)
+                existing[key] = _stored(row)
     updates: list[dict[str, object]] = []
     inserts: list[dict[str, object]] = []
     for key, rollup in rollups.items():
@@ -133,10 +145,39 @@ async def merge_rollups(session: AsyncSession, rollups: dict[RollupKey, Rollup])
         else:
             stored.merge(rollup)
             updates.append(_row(key, stored))
+    # Core statements (executemany), not ORM bulk ones: no per-row ORM bookkeeping.
+    table = RollupRecord.__table__
+    assert isinstance(table, Table)
     if updates:
-        await session.execute(update(RollupRecord), updates)
+        statement = update(table).where(
+            table.c.check_id == bindparam("key_check_id"),
+            table.c.location == bindparam("key_location"),
+            table.c.minute == bindparam("key_minute"),
+        )
+        await session.execute(statement, [_keyed(row) for row in updates])
     if inserts:
-        await session.execute(insert(RollupRecord), inserts)
+        await session.execute(insert(table), inserts)
+
+
+def _keyed(row: dict[str, object]) -> dict[str, object]:
+    """An update's parameters: the key columns under other names, as the WHERE clause's."""
+    keys = ("check_id", "location", "minute")
+    return {
+        **{f"key_{name}": row[name] for name in keys},
+        **{name: value for name, value in row.items() if name not in keys},
+    }
+
+
+def _stored(row: RowMapping) -> Rollup:
+    return Rollup(
+        count=row["count"],
+        failures=row["failures"],
+        latency_count=row["latency_count"],
+        latency_sum=row["latency_sum"],
+        latency_min=row["latency_min"],
+        latency_max=row["latency_max"],
+        buckets=_padded(row["buckets"]),
+    )
 
 
 def _row(key: RollupKey, rollup: Rollup) -> dict[str, object]:

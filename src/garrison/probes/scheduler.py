@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from garrison.clock import Clock
+from garrison.clock import Clock, SystemClock
 from garrison.config.checks import Check
 from garrison.i18n import gettext as _
 from garrison.probes.results import CheckResult, CheckRunner, RunContext
@@ -100,10 +100,16 @@ class Scheduler:
         self._triggers: dict[str, asyncio.Event] = {}
         self._paused: set[str] = set()
         self._in_flight: dict[str, asyncio.Task[CheckResult]] = {}
+        # On the system clock, waits are the event loop's own timers (one handle, no task);
+        # any other clock (a test's) is awaited through its ``sleep``.
+        self._loop_timers = isinstance(clock, SystemClock)
+        self._wakers: dict[str, asyncio.Future[None]] = {}
+        self._checks: dict[str, Check] = {}
 
     def start(self, checks: Iterable[Check], *, paused: Iterable[str] = ()) -> None:
         self._paused = set(paused)
         for check in checks:
+            self._checks[check.id] = check
             self._triggers[check.id] = asyncio.Event()
             # The first slot is fixed now: the task itself starts a little later.
             first = next_slot(check, self.clock.now())
@@ -122,6 +128,34 @@ class Scheduler:
                 logger.warning("%d check runs did not stop when cancelled", len(stuck))
         self._tasks.clear()
         self._in_flight.clear()
+        self._checks.clear()
+
+    async def update(self, checks: Iterable[Check], *, paused: Iterable[str] = ()) -> None:
+        """Run exactly ``checks`` from now on.
+
+        An unchanged check keeps its schedule (and a run in progress); a changed or
+        removed one is stopped, and a changed or new one starts on its next slot.
+        """
+        wanted = {check.id: check for check in checks}
+        stale = [key for key, check in self._checks.items() if wanted.get(key) != check]
+        tasks: list[asyncio.Task[None] | asyncio.Task[CheckResult]] = []
+        for check_id in stale:
+            del self._checks[check_id]
+            self._triggers.pop(check_id, None)
+            for task in (self._tasks.pop(check_id, None), self._in_flight.get(check_id)):
+                if task is not None:
+                    task.cancel()
+                    tasks.append(task)
+        if tasks:
+            _done, stuck = await asyncio.wait(tasks, timeout=STOP_WAIT_SECONDS)
+            if stuck:
+                logger.warning("%d check runs did not stop when cancelled", len(stuck))
+        for check_id in stale:
+            self._in_flight.pop(check_id, None)
+        self.start(
+            [check for check_id, check in wanted.items() if check_id not in self._checks],
+            paused=paused,
+        )
 
     @property
     def running(self) -> int:
@@ -132,6 +166,9 @@ class Scheduler:
         if trigger is None:
             return False
         trigger.set()
+        waker = self._wakers.get(check_id)
+        if waker is not None:
+            _resolve(waker)
         return True
 
     def set_paused(self, check_id: str, *, paused: bool) -> None:
@@ -144,7 +181,7 @@ class Scheduler:
     async def _run_check_forever(self, check: Check, due: datetime) -> None:
         trigger = self._triggers[check.id]
         while True:
-            triggered = await self._wait_until(due, trigger)
+            triggered = await self._wait_until(due, check.id, trigger)
             trigger.clear()
             if check.id in self._paused:
                 due = next_slot(check, self.clock.now()) if not triggered else due
@@ -161,12 +198,20 @@ class Scheduler:
             if retry_soon and check.retry_interval is not None:
                 due = min(due, now + timedelta(seconds=check.retry_interval))
 
-    async def _wait_until(self, due: datetime, trigger: asyncio.Event) -> bool:
+    async def _wait_until(self, due: datetime, check_id: str, trigger: asyncio.Event) -> bool:
         """Sleep until ``due`` or until triggered; True when triggered."""
         if trigger.is_set():
             return True
         if due <= self.clock.now():
             return False
+        if self._loop_timers:
+            waker = asyncio.get_running_loop().create_future()
+            self._wakers[check_id] = waker
+            try:
+                await _loop_timer(waker, (due - self.clock.now()).total_seconds())
+            finally:
+                self._wakers.pop(check_id, None)
+            return trigger.is_set()
         sleeper = asyncio.create_task(sleep_until(self.clock, due))
         waiter = asyncio.create_task(trigger.wait())
         try:
@@ -192,12 +237,7 @@ class Scheduler:
         run = self.run_context(check, started)
         task = asyncio.create_task(self.runner_for(check)(check, run=run))
         self._in_flight[check.id] = task
-        deadline = started + timedelta(seconds=check.timeout + TIMEOUT_GRACE_SECONDS)
-        timer = asyncio.create_task(sleep_until(self.clock, deadline))
-        try:
-            await asyncio.wait({task, timer}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            timer.cancel()
+        await self._run_within(task, started, check.timeout + TIMEOUT_GRACE_SECONDS)
         if not task.done():
             task.cancel()
             task.add_done_callback(_consume_outcome)
@@ -226,6 +266,30 @@ class Scheduler:
         result = task.result()
         return self._deliver(check, result, planned, started, "ok" if result.ok else "failed")
 
+    async def _run_within(
+        self, task: asyncio.Task[CheckResult], started: datetime, seconds: float
+    ) -> None:
+        """Wait for the run to end, ``seconds`` after ``started`` at the latest."""
+        if self._loop_timers:
+            finished = asyncio.get_running_loop().create_future()
+
+            def run_ended(_task: asyncio.Task[CheckResult]) -> None:
+                _resolve(finished)
+
+            task.add_done_callback(run_ended)
+            try:
+                delay = seconds - (self.clock.now() - started).total_seconds()
+                await _loop_timer(finished, delay)
+            finally:
+                task.remove_done_callback(run_ended)
+            return
+        deadline = started + timedelta(seconds=seconds)
+        timer = asyncio.create_task(sleep_until(self.clock, deadline))
+        try:
+            await asyncio.wait({task, timer}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            timer.cancel()
+
     def _deliver(
         self, check: Check, result: CheckResult, planned: datetime, started: datetime, kind: str
     ) -> bool:
@@ -237,6 +301,20 @@ class Scheduler:
             # A bug in judging one result must not stop this check's schedule.
             logger.exception("judging a result of check %s failed", check.id)
             return False
+
+
+async def _loop_timer(waker: asyncio.Future[None], delay: float) -> None:
+    """Wait until ``waker`` is resolved (by someone else) or ``delay`` seconds have passed."""
+    handle = asyncio.get_running_loop().call_later(max(0.0, delay), _resolve, waker)
+    try:
+        await waker
+    finally:
+        handle.cancel()
+
+
+def _resolve(waker: asyncio.Future[None]) -> None:
+    if not waker.done():
+        waker.set_result(None)
 
 
 def _consume_outcome(task: asyncio.Task[CheckResult]) -> None:

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from garrison.bus.abc import Subscription
-from garrison.config import EventConfig, LoadedConfig
+from garrison.config import EventConfig, LoadedConfig, load_config
 from garrison.config.checks import Check
 from garrison.probes.commands import (
     BaselineApproved,
     CheckPauseChanged,
     CheckRunRequested,
+    ChecksChanged,
     HeartbeatReceived,
     MaintenanceChanged,
     ProbeCommand,
@@ -62,9 +64,12 @@ class ProbeWorker:
         config: EventConfig,
         runner: CheckRunner | None = None,
         metrics: ProbeMetrics | None = None,
+        reload: Callable[[], EventConfig] | None = None,
     ) -> None:
         self.context = context
         self.plan = ProbePlan.from_config(config)
+        # Where a configuration sync is read from (the configuration file by default).
+        self.reload = reload if reload is not None else self._read_config_file
         self.runner: CheckRunner = runner if runner is not None else run_check
         # Created once: a restarted worker must not register its metrics twice.
         self.metrics = metrics if metrics is not None else register_probe_metrics(context.registry)
@@ -84,6 +89,10 @@ class ProbeWorker:
             asyncio.create_task(live.follow_maintenance(), name="probes:maintenance"),
         ]
         live.scheduler.start(self.plan.checks.values(), paused=live.engine.paused)
+        # What was built at start lives as long as the engine: the collector need not
+        # walk it again on every collection (with 10,000 checks, most of its CPU time).
+        gc.collect()
+        gc.freeze()
         logger.info("probe engine started: %d checks", len(self.plan.checks))
         started()
         try:
@@ -104,6 +113,12 @@ class ProbeWorker:
                     await task
             logger.info("probe engine stopped")
 
+    def _read_config_file(self) -> EventConfig:
+        path = self.context.settings.config_file
+        if path is None:
+            raise RuntimeError("checks changed but Garrison runs without a configuration file")
+        return load_config(path).config
+
     async def flush(self) -> None:
         """Wait until every result and change so far is stored and published (for tests)."""
         if self.live is not None:
@@ -115,6 +130,7 @@ class LiveEngine:
 
     def __init__(self, worker: ProbeWorker, saved: RuntimeState) -> None:
         context = worker.context
+        self.worker = worker
         self.context = context
         self.plan = worker.plan
         self.runner = worker.runner
@@ -199,6 +215,24 @@ class LiveEngine:
             self.scheduler.run_now(command.check_id)
         elif isinstance(command, HeartbeatReceived):
             self._accept_beat(command)
+        elif isinstance(command, ChecksChanged):
+            await self.replan()
+
+    async def replan(self) -> None:
+        """Watch the checks of the configuration as synced now, keeping the states known."""
+        config = await asyncio.to_thread(self.worker.reload)
+        plan = ProbePlan.from_config(config)
+        now = self.context.clock.now()
+        async with self.context.sessions() as session:
+            await ensure_state_rows(session, plan=plan, at=now)
+            api_windows = await load_api_windows(session)
+            await session.commit()
+        self.plan = self.worker.plan = plan
+        calendar = self._calendar(api_windows)
+        self.writer.submit_changes(self.engine.replan(plan, calendar=calendar, at=now))
+        await self.scheduler.update(plan.checks.values(), paused=self.engine.paused)
+        self._maintenance_wake.set()
+        logger.info("probe plan rebuilt: %d checks", len(plan.checks))
 
     def _accept_beat(self, command: HeartbeatReceived) -> None:
         check = self.plan.checks.get(command.check_id)

@@ -198,6 +198,7 @@ class ResultWriter:
                 current=change.current.value,
                 reason=change.reason,
                 evidence=tuple(evidence_document(r) for r in change.evidence[:MAX_EVIDENCE]),
+                in_maintenance=change.in_maintenance,
             )
         else:
             event = ServiceStateChanged(
@@ -221,11 +222,16 @@ async def _store(
     session: AsyncSession, results: list[QueuedResult], changes: list[CheckChange | ServiceChange]
 ) -> None:
     if results:
-        await session.execute(insert(ResultRecord), [_result_row(item) for item in results])
+        # Core statements, not ORM ones: plain executemany, no per-row ORM bookkeeping.
+        await session.execute(
+            insert(_core_table(ResultRecord)), [_result_row(item) for item in results]
+        )
         await merge_rollups(session, aggregate((i.check_id, i.result) for i in results))
         await _update_last_results(session, results)
     if changes:
-        await session.execute(insert(StateChangeRecord), [_history_row(c) for c in changes])
+        await session.execute(
+            insert(_core_table(StateChangeRecord)), [_history_row(c) for c in changes]
+        )
         await _update_current_states(session, changes)
 
 
@@ -247,9 +253,20 @@ def _result_row(item: QueuedResult) -> dict[str, Any]:
 
 def bounded_json(value: dict[str, Any], limit: int = MAX_DETAILS_BYTES) -> dict[str, Any]:
     """JSON-safe and small: anything odd becomes text, anything large a marker."""
-    encoded = json.dumps(value, default=str, ensure_ascii=False)
-    if len(encoded.encode("utf-8")) > limit:
-        return {"_truncated": True, "bytes": len(encoded.encode("utf-8"))}
+    odd: list[object] = []
+
+    def as_text(item: object) -> str:
+        odd.append(item)
+        return str(item)
+
+    encoded = json.dumps(value, default=as_text, ensure_ascii=False)
+    # Each character takes at most 4 bytes: short text needs no encoding to be measured.
+    if len(encoded) * 4 > limit:
+        size = len(encoded.encode("utf-8"))
+        if size > limit:
+            return {"_truncated": True, "bytes": size}
+    if not odd:
+        return value  # already plain JSON: decoding it again would give the same
     decoded: dict[str, Any] = json.loads(encoded)
     return decoded
 
@@ -365,10 +382,15 @@ async def _update_rows(
     session: AsyncSession, model: type[Base], key: str, rows: list[dict[str, Any]]
 ) -> None:
     """One UPDATE run for many rows (executemany); a row that does not exist is skipped."""
-    table = model.__table__
-    assert isinstance(table, Table)
+    table = _core_table(model)
     statement = update(table).where(table.c[key] == bindparam("_key"))
     await session.execute(
         statement,
         [{"_key": row[key], **{k: v for k, v in row.items() if k != key}} for row in rows],
     )
+
+
+def _core_table(model: type[Base]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table

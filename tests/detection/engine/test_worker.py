@@ -8,10 +8,11 @@ from collections.abc import AsyncIterator
 
 from sqlalchemy import select
 
-from garrison.config.detection import DetectionSettings
+from garrison.config.detection import DetectionSettings, IngestLimits, SyslogUdpSource
 from garrison.detection.alerts.models import DetectionAlert, DetectionKnownAddress
 from garrison.detection.engine.worker import SINK_NAME, DetectionWorker
 from garrison.detection.events import DetectionAlertRaised
+from garrison.detection.ingest.builder import EventBuilder
 from garrison.detection.pipeline import pipeline_for
 from garrison.detection.records import LogEvent, LogSource
 from garrison.runtime.context import AppContext
@@ -89,4 +90,31 @@ async def test_known_admin_addresses_survive_a_restart(context: AppContext) -> N
     assert second.source_address == "198.51.100.45"
     assert restarted.engine is not None
     assert restarted.engine.counts.findings == 1
+    await subscription.close()
+
+
+async def test_alerts_carry_the_service_of_their_source(context: AppContext) -> None:
+    source = SyslogUdpSource.model_validate(
+        {"name": "vpn-gw", "type": "syslog_udp", "port": 5514, "service": "vpn"}
+    )
+    builder = EventBuilder.for_source(source, IngestLimits(), None)
+    received = context.clock.now()
+    line = (
+        "<38>Nov 29 05:59:{second:02d} gw sshd[4242]: Failed password for root "
+        "from 198.51.100.20 port {port} ssh2"
+    )
+    events = [
+        event
+        for second in range(12)
+        for event in builder.from_line(
+            line.format(second=second, port=4000 + second), received
+        ).events
+    ]
+    assert {event.service for event in events} == {"vpn"}
+    subscription = context.bus.subscribe(DetectionAlertRaised, consumer="test")
+    async with running(DetectionWorker(context, settings=DetectionSettings())):
+        await deliver(context, events)
+        raised = await asyncio.wait_for(anext(aiter(subscription)), TIMEOUT)
+    assert (raised.source, raised.service_id) == ("vpn-gw", "vpn")
+    assert raised.rule_title == "Brute force from one address"
     await subscription.close()

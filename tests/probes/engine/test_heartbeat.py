@@ -8,6 +8,7 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from prometheus_client import generate_latest
 
 from garrison.auth.permissions import Role
 from garrison.config import EventConfig
@@ -128,3 +129,26 @@ async def test_beats_keep_it_up_and_silence_turns_it_down(
     assert [item["ok"] for item in down.evidence] == [False, False]
     services = [(e.previous, e.current) for e in recorder.services if e.service_id == "backups"]
     assert services == [("unknown", "up"), ("up", "down"), ("down", "up")]
+
+
+@pytest.mark.usefixtures("synced")
+async def test_refusals_are_audited_once_per_check_per_minute_and_counted(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    for attempt in range(5):
+        assert (
+            await client.get(f"/api/v1/heartbeat/backup-job/wrong-{attempt}")
+        ).status_code == 404
+    # Made-up ids share one allowance: varying the id does not flood the log either.
+    for attempt in range(3):
+        assert (await client.get(f"/api/v1/heartbeat/made-up-{attempt}/x")).status_code == 404
+    assert (await client.get("/api/v1/heartbeat/cron/wrong")).status_code == 404
+    rejected = [e for e in await audit_actions(context) if e.action == "probes.heartbeat.rejected"]
+    assert [e.target_id for e in rejected] == ["backup-job", "made-up-0", "cron"]
+    text = generate_latest(context.registry).decode()
+    assert "garrison_probe_heartbeat_refusals_not_audited_total 6.0" in text
+    clock_of(context).advance(61)
+    assert (await client.get("/api/v1/heartbeat/backup-job/wrong-again")).status_code == 404
+    rejected = [e for e in await audit_actions(context) if e.action == "probes.heartbeat.rejected"]
+    assert [e.target_id for e in rejected][-1] == "backup-job"
+    assert len(rejected) == 4

@@ -166,7 +166,12 @@ async def test_maintenance_is_marked_and_measuring_goes_on(context: AppContext) 
         # Failing inside the window: the check goes DOWN, the service stays in MAINTENANCE.
         assert worker.live is not None
         assert worker.live.engine.check_states["portal-http"] == "down"
+        await recorder.wait_for(lambda: ("up", "down") in recorder.check_moves("portal-http"))
     await recorder.close()
+    assert [(e.current, e.in_maintenance) for e in recorder.checks] == [
+        ("up", False),
+        ("down", True),
+    ]
     assert recorder.service_moves("portal") == [("unknown", "up"), ("up", "maintenance")]
     assert recorder.services[-1].in_maintenance is True
     async with context.sessions() as session:

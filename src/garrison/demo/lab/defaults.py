@@ -1,5 +1,8 @@
 """The demo event's lab: every service of examples/demo-event.yaml, with a script of faults.
 
+Besides the services, the lab receives the event's notifications (a webhook sink)
+and, a minute into every cycle, puts the event website's SSH server under brute force.
+
 The schedule makes something visible within minutes of the demo's start, then
 repeats every 20 minutes so that a demo joined late still sees it. The targets
 of every service that depends on the core switch sit behind it: when the switch
@@ -36,10 +39,12 @@ from garrison.demo.lab.lab import DemoLab
 from garrison.demo.lab.sip_exchange import SipExchange
 from garrison.demo.lab.site_pages import SitePage
 from garrison.demo.lab.smtp_relay import SmtpRelay
+from garrison.demo.lab.ssh_server import SshServer
 from garrison.demo.lab.syslog_collector import SyslogCollector
 from garrison.demo.lab.targets import FaultKind, LabTarget
 from garrison.demo.lab.tcp_service import TcpService
 from garrison.demo.lab.time_server import TimeServer
+from garrison.demo.lab.webhook_sink import WebhookSink
 
 EVENT_PORTAL = "event-portal"
 EVENT_PORTAL_TLS = "event-portal-tls"
@@ -57,6 +62,11 @@ PHONE_EXCHANGE = "phone-exchange"
 MAIL_RELAY = "mail-relay"
 SIEM_COLLECTOR = "siem-collector"
 TIME_SERVER = "time-server"
+WEB_SSH = "event-website-ssh"
+WEBHOOK_SINK = "webhook-sink"
+
+DEMO_SYSLOG_PORT = 18515
+"""Where Garrison's demo syslog source listens (the demo event's ``detection.sources``)."""
 
 DEFAULT_LAB_PORTS: Mapping[str, int] = MappingProxyType(
     {
@@ -76,6 +86,8 @@ DEFAULT_LAB_PORTS: Mapping[str, int] = MappingProxyType(
         MAIL_RELAY: 18025,
         SIEM_COLLECTOR: 18514,
         TIME_SERVER: 18123,
+        WEB_SSH: 18222,
+        WEBHOOK_SINK: 18900,
     }
 )
 
@@ -100,6 +112,7 @@ def _every_cycle(target: str, fault: FaultKind, start: float, minutes: float) ->
 
 
 DEFAULT_SCHEDULE: tuple[FaultWindow, ...] = (
+    _every_cycle(WEB_SSH, FaultKind.ATTACK, 1, 0.5),
     _every_cycle(LINK_PRIMARY, FaultKind.DOWN, 2, 3),
     _every_cycle(DNS_SERVER, FaultKind.HIJACK, 4, 2),
     _every_cycle(PRESS_CENTRE, FaultKind.ERROR, 6, 2),
@@ -121,13 +134,16 @@ def default_lab(
     ca_file: Path | None = None,
     heartbeat_url: str | None = None,
     heartbeat_every: float = 10.0,
+    syslog_port: int = DEMO_SYSLOG_PORT,
 ) -> DemoLab:
     """The demo event's lab.
 
     ``ports`` overrides the port of any target by name (0: any free). The lab's
     certificate authority is made now; ``ca_file`` is where its certificate is
     written for probes to trust. With ``heartbeat_url``, the SIEM collector calls
-    it every ``heartbeat_every`` seconds while healthy.
+    it every ``heartbeat_every`` seconds while healthy. The event website's SSH
+    server ships its log to Garrison's syslog on ``syslog_port``; the webhook sink
+    receives the event's notifications.
     """
     chosen = dict(DEFAULT_LAB_PORTS)
     for name, port in (ports or {}).items():
@@ -178,6 +194,8 @@ def default_lab(
             heartbeat_every=heartbeat_every,
         ),
         TimeServer(name=TIME_SERVER, port=chosen[TIME_SERVER], clock=clock),
+        SshServer(name=WEB_SSH, port=chosen[WEB_SSH], clock=clock, syslog_port=syslog_port),
+        WebhookSink(name=WEBHOOK_SINK, port=chosen[WEBHOOK_SINK]),
     )
     return DemoLab(
         targets, clock=clock, schedule=schedule, behind={CORE_SWITCH: BEHIND_CORE_SWITCH}

@@ -30,6 +30,8 @@ class FaultKind(StrEnum):
     """A DNS server answers one of its names with a foreign address."""
     DEFACE = "deface"
     """A web site serves a defaced page instead of its own."""
+    ATTACK = "attack"
+    """A server is attacked: its log, shipped to Garrison's syslog, shows it (brute force)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -137,13 +137,22 @@ class RuleEngineSink:
             if learned:
                 await remember_addresses(session, learned=learned, actor=ACTOR, now=now)
             await session.commit()
+        # The service each source's events belong to, as the ingestion source configured it.
+        services = {
+            event.source: event.service
+            for finding in findings
+            for event in finding.events
+            if event.service is not None
+        }
         for alert in created:
             self.metrics.alerts.labels(alert.rule_level).inc()
-            await self.context.bus.publish(alert_event(alert))
+            await self.context.bus.publish(
+                alert_event(alert, service_id=services.get(alert.source))
+            )
         return created
 
 
-def alert_event(alert: DetectionAlert) -> DetectionAlertRaised:
+def alert_event(alert: DetectionAlert, *, service_id: str | None = None) -> DetectionAlertRaised:
     return DetectionAlertRaised(
         occurred_at=alert.first_seen_at,
         alert_id=alert.alert_id,
@@ -157,6 +166,7 @@ def alert_event(alert: DetectionAlert) -> DetectionAlertRaised:
         category=alert.category,
         summary=alert.summary,
         source_address=alert.source_address,
+        service_id=service_id,
         matched_fields=dict(alert.matched_fields),
         events=tuple(alert.events[-5:]),
         is_drill=alert.is_drill,

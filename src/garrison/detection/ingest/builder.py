@@ -54,8 +54,10 @@ class EventBuilder:
         zone: tzinfo,
         limits: IngestLimits,
         metrics: IngestMetrics | None = None,
+        service: str | None = None,
     ) -> None:
         self.source = source
+        self.service = service
         self.tag = tag
         self.limits = limits
         self._parser: LogParser = create_parser(parser)
@@ -77,6 +79,7 @@ class EventBuilder:
             zone=ZoneInfo(config.timezone),
             limits=limits,
             metrics=metrics,
+            service=config.service,
         )
 
     def decode(self, data: bytes) -> str:
@@ -163,6 +166,7 @@ class EventBuilder:
                     fields={"message": raw},
                     raw=raw,
                     parser="raw",
+                    service=self.service,
                 )
             ]
         logsource = _merge(self.tag, record.logsource)
@@ -175,6 +179,7 @@ class EventBuilder:
             timestamp=record.timestamp,
             host=record.host,
             parser=record.parser,
+            service=self.service,
         )
         failure = record.failure
         if failure is None:
@@ -196,6 +201,7 @@ class EventBuilder:
             host=record.host,
             kind="auth_failure",
             parser=record.parser,
+            service=self.service,
         )
         return [event, failed]
 

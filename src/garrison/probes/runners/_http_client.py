@@ -161,7 +161,10 @@ class _ResponseProtocol(asyncio.Protocol):
         self.done = done
         self.max_body = max_body
         self.head_only = head_only
-        self.parser = httptools.HttpResponseParser(self)
+        # Dropped by ``detach`` once judged: parser and protocol refer to each other.
+        self.parser: httptools.HttpResponseParser | None = httptools.HttpResponseParser(self)
+        self.status = 0
+        self.version = ""
         self.reason = b""
         self.headers: list[tuple[bytes, bytes]] = []
         self.head_bytes = 0
@@ -177,13 +180,14 @@ class _ResponseProtocol(asyncio.Protocol):
     # asyncio.Protocol
 
     def data_received(self, data: bytes) -> None:
-        if self.done.done():
+        parser = self.parser
+        if self.done.done() or parser is None:
             return
         if not self.first_byte_at:
             self.first_byte_at = perf_counter()
             self.trace.step = "body"
         try:
-            self.parser.feed_data(data)
+            parser.feed_data(data)
         except httptools.HttpParserUpgrade:
             self.complete = True
         except httptools.HttpParserError as error:
@@ -211,6 +215,10 @@ class _ResponseProtocol(asyncio.Protocol):
         else:
             self._finish(_("the connection closed in the middle of the response headers"))
 
+    def detach(self) -> None:
+        """Drop the parser: the cycle it makes with this protocol would wait for the collector."""
+        self.parser = None
+
     def _finish(self, reason: str | None = None) -> None:
         if reason is not None and self.failure is None:
             self.failure = ProbeFailure(reason)
@@ -236,7 +244,9 @@ class _ResponseProtocol(asyncio.Protocol):
         self.headers.append((name, value))
 
     def on_headers_complete(self) -> None:
-        status = self.parser.get_status_code()
+        assert self.parser is not None  # called only while it parses
+        status = self.status = self.parser.get_status_code()
+        self.version = self.parser.get_http_version()
         if 100 <= status < 200 and status != 101:
             return  # an interim answer; the final one follows
         self.headers_complete = True
@@ -305,6 +315,7 @@ async def _exchange(
         sent_at = perf_counter()
         await done
     finally:
+        protocol.detach()
         transport.abort()
     if protocol.first_byte_at:
         first_byte = (protocol.first_byte_at - sent_at) * 1000.0
@@ -347,9 +358,9 @@ async def fetch(url: str, options: HttpOptions, trace: Trace) -> HttpResponse:
 def _response(url: str, protocol: _ResponseProtocol, redirects: tuple[str, ...]) -> HttpResponse:
     return HttpResponse(
         url=url,
-        status=protocol.parser.get_status_code(),
+        status=protocol.status,
         reason=protocol.reason.decode("latin-1").strip(),
-        version=protocol.parser.get_http_version(),
+        version=protocol.version,
         headers=tuple(
             (name.decode("latin-1").lower(), value.decode("latin-1").strip())
             for name, value in protocol.headers
