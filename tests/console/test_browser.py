@@ -198,8 +198,9 @@ async def test_the_operations_room(browser: Browser, room: Room) -> None:
 
     await incident_link.click()
     await expect(page.locator("#acknowledge-button")).to_be_visible()
+    await expect(page.locator("html")).to_have_attribute("data-console-ready", "true")
     await page.keyboard.press("a")  # the shortcut submits the acknowledge form
-    await expect(page.locator(".incident-facts")).to_contain_text("Acknowledged")
+    await expect(page.locator(".incident-facts")).to_contain_text("Acknowledged", timeout=30_000)
     await page.screenshot(path=str(SCREENSHOTS / "incident.png"))
 
     await page.goto(f"{room.garrison.url}/duty")

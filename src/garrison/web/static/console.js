@@ -66,3 +66,5 @@ function shortcuts() {
 listen();
 shortcuts();
 if (document.querySelector("[data-clock]")) setInterval(tickClock, 1000);
+// Scripts load after the page shows: say when the keyboard shortcuts are in place.
+document.documentElement.dataset.consoleReady = "true";
