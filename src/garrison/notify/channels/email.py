@@ -53,7 +53,7 @@ class EmailSender:
                 password=password,
                 use_tls=settings.security == SmtpSecurity.TLS,
                 start_tls=settings.security == SmtpSecurity.STARTTLS,
-                tls_context=self._tls_context(),
+                tls_context=smtp_tls_context(self.settings),
                 timeout=settings.timeout_seconds,
             )
         except aiosmtplib.SMTPResponseException as exc:
@@ -65,16 +65,16 @@ class EmailSender:
         except (OSError, TimeoutError) as exc:
             raise DeliveryFailed(f"SMTP connection: {exc}", temporary=True) from exc
 
-    def _tls_context(self) -> ssl.SSLContext | None:
-        if self.settings.security == SmtpSecurity.NONE:
-            return None
-        context = ssl.create_default_context(
-            cafile=str(self.settings.ca_file) if self.settings.ca_file else None
-        )
-        if not self.settings.verify_certificate:
-            context.check_hostname = False
-            context.verify_mode = ssl.CERT_NONE
-        return context
+
+def smtp_tls_context(settings: EmailChannel) -> ssl.SSLContext | None:
+    """TLS for the SMTP server: verified by default; off only by ``verify_certificate: false``."""
+    if settings.security == SmtpSecurity.NONE:
+        return None
+    context = ssl.create_default_context(cafile=str(settings.ca_file) if settings.ca_file else None)
+    if not settings.verify_certificate:
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+    return context
 
 
 def message_id(key: str, sender: str) -> str:

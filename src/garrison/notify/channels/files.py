@@ -7,7 +7,6 @@ SMTP 4xx replies and network failures are temporary, 5xx replies are not.
 
 from __future__ import annotations
 
-import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,7 +16,7 @@ from email.utils import format_datetime, make_msgid
 import aiosmtplib
 
 from garrison.config.notifications import EmailChannel, SmtpSecurity
-from garrison.notify.channels.email import PERMANENT_REPLY_FROM
+from garrison.notify.channels.email import PERMANENT_REPLY_FROM, smtp_tls_context
 from garrison.notify.errors import DeliveryFailed
 
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
@@ -91,7 +90,7 @@ async def send_email_with_files(
             password=password,
             use_tls=settings.security == SmtpSecurity.TLS,
             start_tls=settings.security == SmtpSecurity.STARTTLS,
-            tls_context=_tls_context(settings),
+            tls_context=smtp_tls_context(settings),
             timeout=settings.timeout_seconds,
         )
     except aiosmtplib.SMTPResponseException as exc:
@@ -102,13 +101,3 @@ async def send_email_with_files(
         raise DeliveryFailed(f"SMTP: {exc}", temporary=True) from exc
     except (OSError, TimeoutError) as exc:
         raise DeliveryFailed(f"SMTP connection: {exc}", temporary=True) from exc
-
-
-def _tls_context(settings: EmailChannel) -> ssl.SSLContext | None:
-    if settings.security == SmtpSecurity.NONE:
-        return None
-    context = ssl.create_default_context(cafile=str(settings.ca_file) if settings.ca_file else None)
-    if not settings.verify_certificate:
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-    return context
