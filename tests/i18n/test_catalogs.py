@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from garrison.i18n import gettext, ngettext, use_language
+from garrison.i18n import gettext, ngettext, pgettext, use_language
 from garrison.i18n.catalogs import extract_messages, missing_translations
 
 
@@ -33,3 +33,17 @@ def test_plural_forms() -> None:
     with use_language("en"):
         assert ngettext("%(count)d service", "%(count)d services", 1) == "%(count)d service"
         assert ngettext("%(count)d service", "%(count)d services", 3) == "%(count)d services"
+
+
+def test_a_word_with_two_meanings_is_translated_per_context() -> None:
+    contexts = {(m.id, m.context) for m in extract_messages() if m.id == "Critical"}
+    assert ("Critical", "detection level") in contexts  # extracted with its context
+    with use_language("vi"):
+        criticality = gettext("Critical")
+        level = pgettext("detection level", "Critical")
+        unknown_context = pgettext("no such context", "Critical")
+    assert criticality != level
+    assert "Critical" not in (criticality, level)
+    assert unknown_context == "Critical"  # an untranslated context falls back to the source
+    with use_language("en"):
+        assert pgettext("detection level", "Critical") == "Critical"

@@ -12,6 +12,7 @@ from garrison.i18n.translations import (
     gettext,
     lazy_gettext,
     ngettext,
+    pgettext,
     use_language,
 )
 
@@ -22,5 +23,6 @@ __all__ = [
     "gettext",
     "lazy_gettext",
     "ngettext",
+    "pgettext",
     "use_language",
 ]

@@ -23,6 +23,7 @@ KEYWORDS = {
     "_l": None,
     "lazy_gettext": None,
     "ngettext": (1, 2),
+    "pgettext": ((1, "c"), 2),
 }
 METHOD_MAP = [
     ("**/templates/**.html", "jinja2"),
@@ -40,10 +41,10 @@ class MissingTranslation:
 
 def extract_messages() -> Catalog:
     catalog = Catalog(domain=DOMAIN)
-    for filename, lineno, message, comments, _context in extract_from_dir(
+    for filename, lineno, message, comments, context in extract_from_dir(
         PACKAGE_DIR, METHOD_MAP, keywords=KEYWORDS, options_map=JINJA_OPTIONS
     ):
-        catalog.add(message, None, [(filename, lineno)], auto_comments=comments)
+        catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return catalog
 
 
@@ -59,13 +60,13 @@ def update_catalogs() -> dict[str, int]:
         # A fresh template each time: Catalog.update shares message objects with it.
         template = extract_messages()
         catalog = read_catalog(language)
-        known = {message.id for message in catalog if message.id}
+        known = {(message.id, message.context) for message in catalog if message.id}
         catalog.update(template, no_fuzzy_matching=True)
         count = 0
         for message in catalog:
             if not message.id:
                 continue
-            if message.id not in known:
+            if (message.id, message.context) not in known:
                 count += 1
             if language == "en" and not _translated(message.string):
                 message.string = message.id
@@ -91,7 +92,7 @@ def missing_translations() -> list[MissingTranslation]:
         for message in template:
             if not message.id:
                 continue
-            found = catalog.get(message.id)
+            found = catalog.get(message.id, context=message.context)
             if found is None or found.fuzzy or not _translated(found.string):
                 locations = tuple(f"{path}:{line}" for path, line in message.locations)
                 key = message.id[0] if isinstance(message.id, tuple | list) else message.id

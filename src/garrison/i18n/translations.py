@@ -36,6 +36,8 @@ def _messages(language: str) -> dict[str, str | tuple[str, ...]]:
         if not message.id or message.fuzzy:
             continue
         key = str(message.id[0] if isinstance(message.id, tuple | list) else message.id)
+        if message.context:
+            key = context_key(str(message.context), key)
         if isinstance(message.string, tuple | list):
             if all(message.string):
                 table[key] = tuple(str(form) for form in message.string)
@@ -64,8 +66,21 @@ def set_language(language: str) -> None:
     _language.set(language if language in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE)
 
 
+def context_key(context: str, message: str) -> str:
+    """The lookup key of a message with a context (gettext's EOT-separated convention)."""
+    return f"{context}\x04{message}"
+
+
 def gettext(message: str) -> str:
     found = _messages(_language.get()).get(message)
+    if isinstance(found, str):
+        return found
+    return message
+
+
+def pgettext(context: str, message: str) -> str:
+    """Translate a word whose meaning depends on where it is used (e.g. a level, a criticality)."""
+    found = _messages(_language.get()).get(context_key(context, message))
     if isinstance(found, str):
         return found
     return message

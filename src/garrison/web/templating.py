@@ -11,7 +11,7 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from garrison.i18n import current_language, gettext, ngettext
+from garrison.i18n import current_language, gettext, ngettext, pgettext
 
 TEMPLATE_DIR = Path(__file__).parent / "templates"
 STATIC_DIR = Path(__file__).parent / "static"
@@ -24,7 +24,7 @@ def build_environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    environment.globals.update(_=gettext, gettext=gettext, ngettext=ngettext)
+    environment.globals.update(_=gettext, gettext=gettext, ngettext=ngettext, pgettext=pgettext)
     environment.filters["local_time"] = format_local_time
     return environment
 
