@@ -31,7 +31,7 @@ i18n: $(INSTALLED)
 	$(BIN)/python -m garrison.i18n.check
 
 unit: $(INSTALLED)
-	$(BIN)/pytest -q -n auto
+	$(BIN)/pytest -q -n auto --durations=15
 
 test: lint typecheck i18n unit
 

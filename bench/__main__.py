@@ -17,6 +17,8 @@ from bench import (
     escalation_timers,
     notify_latency,
     probe_throughput,
+    sshd_parser_cpu,
+    syslog_path_cpu,
     syslog_to_alert,
     time_to_detect,
 )
@@ -33,6 +35,8 @@ BENCHES: dict[str, Callable[[], Coroutine[Any, Any, list[Measurement]]]] = {
     "alert_flood": alert_flood.run,
     "escalation_timers": escalation_timers.run,
     "syslog_to_alert": syslog_to_alert.run,
+    "syslog_path_cpu": syslog_path_cpu.run,
+    "sshd_parser_cpu": sshd_parser_cpu.run,
 }
 RESULTS = Path(__file__).parent / "results" / "latest.json"
 

@@ -70,7 +70,8 @@ async def run() -> list[Measurement]:
         Measurement(NAME, "blackbox_exporter probes/s (driven)", blackbox_rate, "probes/s"),
         Measurement(
             NAME,
-            f"Garrison engine CPU per check ({engine.checks_per_second:,.0f}/s)",
+            f"Garrison engine CPU per check ({engine.checks_per_second:,.0f}/s, "
+            f"{engine.event_loop} event loop)",
             engine.cpu_ms_per_check,
             "ms",
             half,

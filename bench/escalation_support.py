@@ -163,6 +163,18 @@ async def admin_token(settings: Settings) -> str:
     return created.secret
 
 
+def thread_times(pid: int) -> str:
+    """Each thread of a process with its CPU seconds so far, one per line."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    lines = []
+    for task in sorted(Path(f"/proc/{pid}/task").iterdir()):
+        with contextlib.suppress(OSError):
+            name, rest = (task / "stat").read_text(encoding="ascii").split("(", 1)[1].rsplit(")", 1)
+            fields = rest.split()
+            lines.append(f"{task.name}\t{name}\t{(int(fields[11]) + int(fields[12])) / ticks:.2f}")
+    return "\n".join(lines) + "\n"
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -207,9 +219,24 @@ async def empty_database(settings: Settings) -> None:
         await engine.dispose()
 
 
+@dataclass(frozen=True, slots=True)
+class Served:
+    """A running `garrison serve`: its base URL and process id (to read its CPU time)."""
+
+    url: str
+    pid: int
+
+
 @contextlib.asynccontextmanager
 async def garrison_serve(directory: Path, config: Path) -> AsyncIterator[str]:
     """`garrison serve` on a free port; yields its base URL once /readyz answers 200."""
+    async with garrison_server(directory, config) as served:
+        yield served.url
+
+
+@contextlib.asynccontextmanager
+async def garrison_server(directory: Path, config: Path) -> AsyncIterator[Served]:
+    """Like :func:`garrison_serve`, yielding the URL and the process id."""
     port = free_port()
     database = (
         ["--database-url", os.environ[DATABASE_VARIABLE]]
@@ -219,10 +246,14 @@ async def garrison_serve(directory: Path, config: Path) -> AsyncIterator[str]:
     # BENCH_SERVE_LOG=path keeps the server's warnings and errors.
     log_path = os.environ.get("BENCH_SERVE_LOG")
     log = open(log_path, "ab") if log_path else asyncio.subprocess.DEVNULL  # noqa: SIM115, ASYNC230
+    # BENCH_SERVE_PROFILE=path profiles the server's event loop thread (bench.profile_serve)
+    # and notes every thread's CPU time in path.threads before stopping it.
+    profile = os.environ.get("BENCH_SERVE_PROFILE")
+    module = ["bench.profile_serve", profile] if profile else ["garrison"]
     process = await asyncio.create_subprocess_exec(
         sys.executable,
         "-m",
-        "garrison",
+        *module,
         "--log-level",
         "WARNING",
         "--data-dir",
@@ -244,8 +275,11 @@ async def garrison_serve(directory: Path, config: Path) -> AsyncIterator[str]:
                     if (await client.get("/readyz")).status_code == 200:
                         break
                 await asyncio.sleep(0.1)
-        yield url
+        yield Served(url=url, pid=process.pid)
     finally:
+        if profile:
+            note = Path(profile + ".threads")
+            await asyncio.to_thread(note.write_text, thread_times(process.pid), encoding="utf-8")
         process.terminate()
         await process.wait()
         if not isinstance(log, int):

@@ -11,6 +11,7 @@ its page. Run: ``python -m bench.notify_latency [per_second] [seconds] [new_ever
 from __future__ import annotations
 
 import asyncio
+import os
 import sys
 import tempfile
 import time
@@ -25,9 +26,10 @@ from bench.escalation_support import (
     bench_settings,
     empty_database,
     event_file,
-    garrison_serve,
+    garrison_server,
     opened_at,
 )
+from bench.local_servers import cpu_seconds
 from bench.results import Measurement, percentile
 
 RATE = 100
@@ -47,15 +49,17 @@ async def run(
             settings = bench_settings(Path(directory))
             await empty_database(settings)
             token = await admin_token(settings)
-            async with garrison_serve(Path(directory), config) as url:
-                found = await _measure(url, sink, rate=rate, seconds=seconds, new_every=new_every)
-                return found + await _pipeline(url, token, sink)
+            async with garrison_server(Path(directory), config) as served:
+                found = await _measure(
+                    served.url, served.pid, sink, rate=rate, seconds=seconds, new_every=new_every
+                )
+                return found + await _pipeline(served.url, token, sink)
     finally:
         await sink.stop()
 
 
 async def _measure(
-    url: str, sink: WebhookSink, *, rate: int, seconds: int, new_every: int
+    url: str, pid: int, sink: WebhookSink, *, rate: int, seconds: int, new_every: int
 ) -> list[Measurement]:
     total = rate * seconds
     incidents = (total + new_every - 1) // new_every
@@ -88,6 +92,8 @@ async def _measure(
             if response.status_code != 202:
                 refused += 1
 
+        load = os.getloadavg()[0]
+        cpu_before = cpu_seconds(pid)
         started = time.perf_counter()
         tasks = []
         for index in range(total):
@@ -98,6 +104,8 @@ async def _measure(
             tasks.append(asyncio.create_task(signal(index)))
         await asyncio.gather(*tasks)
         await sink.wait_for(incidents, DRAIN_SECONDS)
+        # Everything the server did for the signals, pages included (idle loops are noise).
+        cpu = cpu_seconds(pid) - cpu_before
     latencies = []
     for received in sink.received:
         title = str(received.document.get("data", {}).get("title", ""))
@@ -106,6 +114,7 @@ async def _measure(
             latencies.append(received.at - sent[index])
     name = "notify_latency"
     return [
+        Measurement(name, "load average (1 min) at start", load, ""),
         Measurement(name, f"signals at {rate}/s for {seconds} s", total, "signals"),
         Measurement(name, "incidents opened by them", incidents, "incidents"),
         Measurement(name, "first pages received", len(latencies), "pages", f"= {incidents}"),
@@ -117,6 +126,7 @@ async def _measure(
         Measurement(name, "signal → page p50", percentile(latencies, 0.5) * 1000, "ms"),
         Measurement(name, "signal → page p99", percentile(latencies, 0.99) * 1000, "ms", "< 1000"),
         Measurement(name, "signal → page max", max(latencies, default=0) * 1000, "ms"),
+        Measurement(name, "server CPU per signal", cpu * 1000 / total, "ms"),
     ]
 
 

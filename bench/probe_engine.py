@@ -29,6 +29,7 @@ from garrison.probes.metrics import ProbeMetrics, register_probe_metrics
 from garrison.probes.results import CheckResult, RunContext
 from garrison.probes.runners import run_check
 from garrison.probes.worker import ProbeWorker
+from garrison.runtime import loop
 from garrison.runtime.assembly import open_context
 from garrison.settings import Settings
 from garrison.storage.migrate import upgrade
@@ -63,6 +64,8 @@ class EngineStats:
     """Runs by outcome: ok, failed (the target failed), timeout, error, overlap."""
     failure_reasons: dict[str, int]
     """The most frequent reasons the runner gave for failed runs."""
+    event_loop: str = "asyncio"
+    """The event loop the engine ran on: ``uvloop`` or ``asyncio`` (``garrison.runtime.loop``)."""
 
     @property
     def checks_per_second(self) -> float:
@@ -181,6 +184,7 @@ async def _run(options: EngineOptions) -> EngineStats:
         startup_seconds=startup,
         outcomes=dict(Counter(kinds)),
         failure_reasons=dict(runner.reasons.most_common(5)),
+        event_loop=loop.loop_name(),
     )
 
 
@@ -250,11 +254,11 @@ def main(mode: str, argument: str) -> None:
     if mode == "engine":
         options = EngineOptions(**json.loads(argument))
         _pin(options.core)
-        print(json.dumps(asdict(asyncio.run(_run(options)))))
+        print(json.dumps(asdict(loop.run(_run(options)))))
     else:
         runner = RunnerOptions(**json.loads(argument))
         _pin(runner.core)
-        print(json.dumps({"cpu_ms_per_run": asyncio.run(_run_runner(runner))}))
+        print(json.dumps({"cpu_ms_per_run": loop.run(_run_runner(runner))}))
 
 
 if __name__ == "__main__":

@@ -57,7 +57,7 @@ def report(bench: str, stats: EngineStats, *, offered: float) -> list[Measuremen
 
     return [
         measured(
-            f"checks/s achieved ({offered:,.0f} offered)",
+            f"checks/s achieved ({offered:,.0f} offered, {stats.event_loop} event loop)",
             stats.checks_per_second,
             "checks/s",
             ">= 2,000 on one core",

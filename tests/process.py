@@ -12,7 +12,8 @@ from pathlib import Path
 
 import httpx
 
-READY_TIMEOUT_SECONDS = 30.0
+# Imports and migrations of a whole server, on 2 cores shared with the other tests.
+READY_TIMEOUT_SECONDS = 60.0
 
 
 @dataclass(frozen=True, slots=True)

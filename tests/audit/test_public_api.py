@@ -8,11 +8,13 @@ import garrison.audit
 def test_public_names() -> None:
     assert sorted(garrison.audit.__all__) == [
         "Actor",
+        "AuditDraft",
         "AuditEntry",
         "ChainProblem",
         "VerifyReport",
         "list_audit",
         "record_audit",
+        "record_audits",
         "verify_chain",
     ]
     for name in garrison.audit.__all__:

@@ -65,6 +65,7 @@ async def test_serve_runs_the_readiness_drill_and_report_workers(
         assert workers["readiness"] is True
         assert workers["drills"] is True
         assert workers["reports"] is True
+        assert workers["shift-reports"] is True
         async with httpx.AsyncClient(base_url=server.url, headers=bearer(token)) as client:
             started = await client.post(API + "/drills", json={"plan_id": "smoke"})
             assert started.status_code == 201, started.text

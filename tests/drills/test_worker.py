@@ -4,12 +4,15 @@ results are scored, and drill incidents stay out of the real figures."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import select
 
 from garrison.config import load_config
+from garrison.detection.alerts.models import DetectionAlert
+from garrison.detection.events import DetectionAlertRaised
 from garrison.drills.models import DrillInjectRecord
 from garrison.drills.service import FINISHED, drill_score, get_run, start_drill
 from garrison.drills.worker import DrillWorker
@@ -17,6 +20,7 @@ from garrison.incidents.events import IncidentOpened
 from garrison.incidents.models import Alert, Incident
 from garrison.incidents.outbox import commit_and_publish
 from garrison.incidents.transitions import acknowledge_incident
+from garrison.incidents.worker import IncidentWorker
 from garrison.readiness.events import RunbookAttached
 from garrison.readiness.worker import ReadinessWorker
 from garrison.reports.service import report_figures
@@ -24,6 +28,24 @@ from garrison.runtime.context import AppContext
 from tests.readiness.factories import TEST_ACTOR, WatchedClock, collecting, running
 
 MINUTE = 60.0
+
+
+async def _linked(context: AppContext, *, run_id: int, position: int) -> int:
+    """The incident linked to an inject, once the drill worker has linked it (bounded)."""
+    async with asyncio.timeout(10):
+        while True:
+            async with context.sessions() as session:
+                record = (
+                    await session.scalars(
+                        select(DrillInjectRecord).where(
+                            DrillInjectRecord.run_id == run_id,
+                            DrillInjectRecord.position == position,
+                        )
+                    )
+                ).one()
+            if record.incident_id is not None:
+                return record.incident_id
+            await asyncio.sleep(0.01)
 
 
 async def test_the_worker_injects_on_schedule_as_drills_kept_out_of_real_figures(
@@ -36,6 +58,8 @@ async def test_the_worker_injects_on_schedule_as_drills_kept_out_of_real_figures
     async with (
         collecting(context.bus, IncidentOpened) as opened,
         collecting(context.bus, RunbookAttached) as runbooks,
+        collecting(context.bus, DetectionAlertRaised) as detections,
+        running(IncidentWorker(context)),
         running(worker),
         running(readiness),
     ):
@@ -50,12 +74,25 @@ async def test_the_worker_injects_on_schedule_as_drills_kept_out_of_real_figures
         await clock.advance_and_settle(1 * MINUTE)
         (first,) = await opened.wait_for(1)
         await clock.advance_and_settle(10 * MINUTE)
+        # The detection inject goes the way of a real detection: stored, announced on the
+        # bus, and opened as an incident by the incident worker.
+        (raised,) = await detections.wait_for(1)
         second = (await opened.wait_for(2))[1]
         (runbook,) = await runbooks.wait_for(1)
+        await _linked(context, run_id=run.id, position=2)
     assert (runbook.incident_id, runbook.plan_id) == (first.incident_id, "link-cut")
     assert first.is_drill
     assert second.is_drill
     assert first.title == "[DRILL] Uplink down (drill)"
+    assert raised.is_drill
+    assert raised.drill == {
+        "run_id": run.id,
+        "inject": 2,
+        "announced": False,
+        "notify_leadership": False,
+    }
+    assert (raised.category, raised.source_address) == ("defacement", "203.0.113.9")
+    assert second.title.startswith("[DRILL] Defacement of the portal (drill)")
     async with context.sessions() as session:
         records = (
             await session.scalars(
@@ -73,6 +110,9 @@ async def test_the_worker_injects_on_schedule_as_drills_kept_out_of_real_figures
         assert (await get_run(session, run_id=run.id)).status == FINISHED
         incidents = (await session.scalars(select(Incident))).all()
         assert all(i.is_drill and i.title.startswith("[DRILL] ") for i in incidents)
+        (stored,) = (await session.scalars(select(DetectionAlert))).all()
+        assert (stored.alert_id, stored.is_drill) == (raised.alert_id, True)
+        assert (stored.drill_run_id, stored.drill_inject) == (run.id, 2)
         alerts = (await session.scalars(select(Alert))).all()
         assert len(alerts) == 2
         assert all(a.is_drill for a in alerts)
@@ -98,6 +138,7 @@ async def test_the_worker_injects_on_schedule_as_drills_kept_out_of_real_figures
             session, config=config, kind="daily", now=clock.now() + timedelta(minutes=1), day=None
         )
     assert figures["incidents"]["total"] == 0
+    assert figures["detections"] == {"total": 0, "by_category": {}, "top_sources": []}
     assert figures["incidents"]["by_severity"] == {}
     assert figures["drill_incidents"]["total"] == 2
     assert figures["drill_incidents"]["acknowledge_median"] == 180.0

@@ -23,6 +23,7 @@ from garrison.audit.models import AuditEntry
 from garrison.auth.permissions import Role
 from garrison.clock import ManualClock
 from garrison.config import EventConfig, load_config
+from garrison.escalation.models import EscalationRecord
 from garrison.escalation.worker import EscalationWorker
 from garrison.event.sync import sync_configuration
 from garrison.incidents.models import Incident, TimelineEntry
@@ -186,6 +187,7 @@ async def open_test_incident(
     category: Category = Category.AVAILABILITY,
     is_drill: bool = False,
     commander: str | None = None,
+    classification: Classification = Classification.INTERNAL,
 ) -> int:
     commander_id = None
     if commander is not None:
@@ -197,7 +199,7 @@ async def open_test_incident(
                 title=title,
                 severity=severity,
                 category=category,
-                classification=Classification.INTERNAL,
+                classification=classification,
                 services=services,
                 is_drill=is_drill,
             ),
@@ -224,6 +226,20 @@ async def notifications(context: AppContext, incident_id: int | None = None) -> 
         if incident_id is not None:
             query = query.where(Notification.incident_id == incident_id)
         return list((await session.scalars(query)).all())
+
+
+async def recipients(context: AppContext, incident_id: int) -> list[str]:
+    """Who the incident's notifications went to, in the order they were queued."""
+    return [n.recipient_id for n in await notifications(context, incident_id)]
+
+
+async def escalation_record(context: AppContext, incident_id: int) -> EscalationRecord:
+    async with context.sessions() as session:
+        found = await session.scalar(
+            select(EscalationRecord).where(EscalationRecord.incident_id == incident_id)
+        )
+        assert found is not None
+        return found
 
 
 async def deliveries(context: AppContext) -> list[NotificationDelivery]:

@@ -4,10 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy import select
-
 from garrison.clock import ManualClock
-from garrison.escalation.models import EscalationRecord
 from garrison.incidents.models import Incident
 from garrison.incidents.outbox import commit_and_publish
 from garrison.incidents.transitions import acknowledge_incident, resolve_incident
@@ -18,26 +15,15 @@ from tests.escalation.factories import (
     Endpoints,
     advance,
     audit_actions,
+    escalation_record,
     escalation_worker,
     incident,
     notifications,
     open_test_incident,
+    recipients,
     timeline,
     write_scenario,
 )
-
-
-async def _escalation(context: AppContext, incident_id: int) -> EscalationRecord:
-    async with context.sessions() as session:
-        found = await session.scalar(
-            select(EscalationRecord).where(EscalationRecord.incident_id == incident_id)
-        )
-        assert found is not None
-        return found
-
-
-async def _recipients(context: AppContext, incident_id: int) -> list[str]:
-    return [n.recipient_id for n in await notifications(context, incident_id)]
 
 
 async def test_nobody_acknowledges_so_each_step_follows_after_its_wait_and_the_policy_repeats(
@@ -47,38 +33,38 @@ async def test_nobody_acknowledges_so_each_step_follows_after_its_wait_and_the_p
     incident_id = await open_test_incident(context, commander="delta")
     await worker.run_once()
     # Step 1: whoever is on duty at the NOC (Alpha, from 15:00 local).
-    assert await _recipients(context, incident_id) == ["alpha"]
+    assert await recipients(context, incident_id) == ["alpha"]
 
     advance(clock, minutes=4, seconds=59)
     await worker.run_once()
-    assert await _recipients(context, incident_id) == ["alpha"]
+    assert await recipients(context, incident_id) == ["alpha"]
 
     advance(clock, seconds=1)
     await worker.run_once()
     # Step 2: the engineers of the unit and the incident's commander.
-    assert await _recipients(context, incident_id) == ["alpha", "echo", "foxtrot", "delta"]
+    assert await recipients(context, incident_id) == ["alpha", "echo", "foxtrot", "delta"]
 
     advance(clock, minutes=10)
     await worker.run_once()
     # Step 3: the leader of the unit operating the incident's service.
-    assert (await _recipients(context, incident_id))[-1] == "lima"
+    assert (await recipients(context, incident_id))[-1] == "lima"
 
     advance(clock, minutes=15)
     await worker.run_once()
     # The policy runs a second time.
-    recipients = await _recipients(context, incident_id)
-    assert recipients[-1] == "alpha"
-    assert len(recipients) == 6
+    paged = await recipients(context, incident_id)
+    assert paged[-1] == "alpha"
+    assert len(paged) == 6
 
     advance(clock, minutes=25)
     await worker.run_once()
     await worker.run_once()
     advance(clock, minutes=15)
     await worker.run_once()
-    record = await _escalation(context, incident_id)
+    record = await escalation_record(context, incident_id)
     assert record.status == "exhausted"
     assert record.next_due_at is None
-    assert len(await _recipients(context, incident_id)) == 10
+    assert len(await recipients(context, incident_id)) == 10
 
     steps = [e.data for e in await timeline(context, incident_id, "escalation")]
     assert [(s["event"], s.get("level"), s.get("round")) for s in steps] == [
@@ -110,8 +96,8 @@ async def test_acknowledging_stops_escalation_and_cancels_what_was_not_sent(
 
     advance(clock, minutes=30)
     await worker.run_once()
-    assert await _recipients(context, incident_id) == ["alpha"]
-    record = await _escalation(context, incident_id)
+    assert await recipients(context, incident_id) == ["alpha"]
+    record = await escalation_record(context, incident_id)
     assert (record.status, record.stop_reason) == ("stopped", "acknowledged")
     # The first page was never delivered (no delivery worker ran): it is cancelled.
     assert [n.status for n in await notifications(context, incident_id)] == ["cancelled"]
@@ -129,9 +115,9 @@ async def test_resolving_stops_escalation_even_when_the_event_was_missed(
         await session.commit()  # no events published: the worker finds out when the step is due
     advance(clock, minutes=5)
     await worker.run_once()
-    record = await _escalation(context, incident_id)
+    record = await escalation_record(context, incident_id)
     assert (record.status, record.stop_reason) == ("stopped", "resolved")
-    assert await _recipients(context, incident_id) == ["alpha"]
+    assert await recipients(context, incident_id) == ["alpha"]
 
 
 async def test_a_live_incident_keeps_the_policy_it_opened_with(
@@ -157,12 +143,12 @@ async def test_a_live_incident_keeps_the_policy_it_opened_with(
     )
     advance(clock, minutes=5)
     await worker.run_once()
-    assert await _recipients(context, incident_id) == ["alpha", "echo", "foxtrot"]
+    assert await recipients(context, incident_id) == ["alpha", "echo", "foxtrot"]
     # A new incident takes the new policy.
     second = await open_test_incident(context, title="Portal slow", services=("portal",))
     assert await worker.start(second)
     await worker.run_once()
-    assert await _recipients(context, second) == ["kilo"]
+    assert await recipients(context, second) == ["kilo"]
     assert (await incident(context, second)).status == "triggered"
 
 
@@ -174,8 +160,8 @@ async def test_rules_pick_the_policy_by_unit(
         context, services=("soc-feed",), category=Category.MALWARE, title="Malware"
     )
     await worker.run_once()
-    assert await _recipients(context, incident_id) == ["mike"]
-    assert (await _escalation(context, incident_id)).policy_id == "security"
+    assert await recipients(context, incident_id) == ["mike"]
+    assert (await escalation_record(context, incident_id)).policy_id == "security"
     advance(clock, minutes=3)
     await worker.run_once()
-    assert await _recipients(context, incident_id) == ["mike", "kilo"]
+    assert await recipients(context, incident_id) == ["mike", "kilo"]

@@ -4,6 +4,7 @@ what the test recorded, and the PDF's text."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import subprocess
 from datetime import timedelta
@@ -14,6 +15,7 @@ from sqlalchemy import select
 from garrison.audit.actor import Actor
 from garrison.clock import ManualClock
 from garrison.config import load_config
+from garrison.detection.alerts.models import DetectionAlert
 from garrison.directives.models import Directive
 from garrison.drills.service import start_drill
 from garrison.drills.worker import DrillWorker
@@ -21,11 +23,13 @@ from garrison.incidents.models import Incident
 from garrison.incidents.service import NewIncident, open_incident
 from garrison.incidents.transitions import acknowledge_incident, resolve_incident
 from garrison.incidents.vocabulary import Category, Classification, Severity
+from garrison.incidents.worker import IncidentWorker
 from garrison.probes.models import StateChangeRecord
 from garrison.readiness.worker import ReadinessWorker
 from garrison.reports.render import render_report
 from garrison.reports.service import report_figures
 from garrison.runtime.context import AppContext
+from tests.readiness.factories import running
 
 ACTOR = Actor.system("test")
 
@@ -144,8 +148,15 @@ async def test_a_simulated_day_gives_a_daily_report_with_exact_figures(
     drills = DrillWorker(context)
     readiness = ReadinessWorker(context, load_event=lambda: config)
     clock.advance(25 * 60)
-    assert len(await drills.run_once()) == 2
+    incident_worker = IncidentWorker(context)
+    async with running(incident_worker):
+        assert len(await drills.run_once()) == 2
+        # The detection inject is opened by the incident worker, as a real detection is.
+        await asyncio.wait_for(incident_worker.wait_processed(1), timeout=10)
+        assert await drills.run_once() == []  # links it to its inject
     async with context.sessions() as session:
+        drill_detections = (await session.scalars(select(DetectionAlert))).all()
+        assert [(d.is_drill, d.drill_run_id) for d in drill_detections] == [(True, run.id)]
         drill_incidents = (await session.scalars(select(Incident).where(Incident.is_drill))).all()
         assert len(drill_incidents) == 2
         assert all(i.title.startswith("[DRILL] ") for i in drill_incidents)
@@ -179,7 +190,8 @@ async def test_a_simulated_day_gives_a_daily_report_with_exact_figures(
     assert uplink["down_seconds"] == 12 * 60
     assert uplink["percent"] == round((measured - 720) / measured * 100, 3)
     assert figures["critical_interruptions"] == {"count": 1, "seconds": 720.0}
-    assert figures["detections"]["total"] == 0
+    # The drill's detection is stored, yet counted in no real figure.
+    assert figures["detections"] == {"total": 0, "by_category": {}, "top_sources": []}
     assert figures["readiness_at_start"]["overall"] == 100.0
     assert len(figures["drills"]) == 1
     # Uplink inject: runbook attached, not acknowledged -> runbook met only; detection: 0.

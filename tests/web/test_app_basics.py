@@ -1,8 +1,10 @@
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import httpx
+from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from garrison.runtime.context import AppContext
@@ -28,6 +30,19 @@ async def test_readyz_needs_every_worker_running(
     assert response.json()["database"] == "ok"
     context.workers.stopping = True
     assert (await client.get("/readyz")).status_code == 503
+
+
+async def test_readyz_answers_while_a_writer_holds_the_store(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    async with context.sessions() as writer:
+        # On SQLite this transaction began IMMEDIATE: it holds the write lock.
+        await writer.execute(text("SELECT 1"))
+        async with asyncio.timeout(10):
+            response = await client.get("/readyz")
+        await writer.rollback()
+    assert response.status_code == 200
+    assert response.json()["database"] == "ok"
 
 
 async def test_readyz_reports_an_unreachable_database(

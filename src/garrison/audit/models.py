@@ -29,7 +29,7 @@ class AuditEntry(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    seq: Mapped[int] = mapped_column(BigInteger, unique=True)
+    seq: Mapped[int] = mapped_column(BigInteger, unique=True, insert_sentinel=True)
     occurred_at: Mapped[datetime] = mapped_column(UTCDateTime())
     actor_kind: Mapped[str] = mapped_column(String(16))
     actor_id: Mapped[str | None] = mapped_column(String(64))

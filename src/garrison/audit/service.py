@@ -9,7 +9,8 @@ there and the chain stays gapless and linked.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -35,6 +36,17 @@ _CREATE_HEAD = text(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class AuditDraft:
+    """One entry of a batch appended by :func:`record_audits` (actor and time are shared)."""
+
+    action: str
+    target_type: str
+    target_id: str | None
+    before: Mapping[str, Any] | None = None
+    after: Mapping[str, Any] | None = None
+
+
 async def record_audit(
     session: AsyncSession,
     *,
@@ -48,40 +60,84 @@ async def record_audit(
     origin: RequestOrigin | None = None,
 ) -> AuditEntry:
     """Append one entry to the chain; flushes, never commits."""
+    draft = AuditDraft(action, target_type, target_id, before=before, after=after)
+    (entry,) = await record_audits(session, actor=actor, at=at, drafts=[draft], origin=origin)
+    return entry
+
+
+async def record_audits(
+    session: AsyncSession,
+    *,
+    actor: Actor,
+    at: datetime,
+    drafts: Sequence[AuditDraft],
+    origin: RequestOrigin | None = None,
+) -> list[AuditEntry]:
+    """Append entries to the chain in the order given, in three statements whatever
+    their number; flushes, never commits.
+
+    The head is bumped by the whole count at once, the entries are numbered and linked
+    here (each one's ``prev_hash`` is the previous one's hash, exactly as one by one),
+    inserted together, and the head takes the last hash.
+    """
     if at.tzinfo is None:
         raise ValueError("audit times must be timezone-aware")
-    if not action or not target_type:
+    if any(not draft.action or not draft.target_type for draft in drafts):
         raise ValueError("an audit entry needs an action and a target type")
-    seq, prev_hash = await _claim_next_seq(session)
-    entry = AuditEntry(
-        seq=seq,
-        occurred_at=at.astimezone(UTC),
-        actor_kind=actor.kind,
-        actor_id=None if actor.id is None else clean_text(actor.id, max_length=64),
-        actor_name=clean_text(actor.name, max_length=200),
-        action=clean_text(action, max_length=100),
-        target_type=clean_text(target_type, max_length=64),
-        target_id=None if target_id is None else clean_text(target_id, max_length=200),
-        before=prepare_payload(before),
-        after=prepare_payload(after),
-        origin=origin_document(origin),
-        prev_hash=prev_hash,
-    )
-    entry.hash = entry_hash(hashed_fields(entry))
-    session.add(entry)
+    if not drafts:
+        return []
+    occurred_at = at.astimezone(UTC)
+    actor_id = None if actor.id is None else clean_text(actor.id, max_length=64)
+    actor_name = clean_text(actor.name, max_length=200)
+    origin_doc = origin_document(origin)
+    # Everything that can fail on bad input is done before the head is touched.
+    entries = [
+        AuditEntry(
+            occurred_at=occurred_at,
+            actor_kind=actor.kind,
+            actor_id=actor_id,
+            actor_name=actor_name,
+            action=clean_text(draft.action, max_length=100),
+            target_type=clean_text(draft.target_type, max_length=64),
+            target_id=None
+            if draft.target_id is None
+            else clean_text(draft.target_id, max_length=200),
+            before=prepare_payload(draft.before),
+            after=prepare_payload(draft.after),
+            origin=origin_doc,
+        )
+        for draft in drafts
+    ]
+    last_seq, prev_hash = await _claim_seqs(session, len(entries))
+    seq = last_seq - len(entries)
+    for entry in entries:
+        seq += 1
+        entry.seq = seq
+        entry.prev_hash = prev_hash
+        entry.hash = prev_hash = entry_hash(hashed_fields(entry))
+    session.add_all(entries)
     try:
         await session.execute(
-            update(AuditHead).where(AuditHead.id == HEAD_ID).values(last_hash=entry.hash),
+            update(AuditHead).where(AuditHead.id == HEAD_ID).values(last_hash=prev_hash),
             execution_options={"synchronize_session": False},
         )
         await session.flush()
     except IntegrityError as exc:
-        logger.error("audit append failed at seq %d: head and entries disagree", seq)
+        logger.error("audit append failed at seq %d: head and entries disagree", last_seq)
         raise StorageError(
             _("The audit log's head does not match its entries; run 'garrison audit verify'.")
         ) from exc
-    logger.debug("audit #%d %s %s:%s by %s", seq, entry.action, target_type, target_id, actor.name)
-    return entry
+    if logger.isEnabledFor(logging.DEBUG):
+        for entry in entries:
+            logger.debug(
+                "audit #%d %s %s:%s by %s",
+                entry.seq,
+                entry.action,
+                entry.target_type,
+                entry.target_id,
+                actor.name,
+            )
+    return entries
 
 
 def hashed_fields(entry: AuditEntry) -> HashedFields:
@@ -101,11 +157,12 @@ def hashed_fields(entry: AuditEntry) -> HashedFields:
     )
 
 
-async def _claim_next_seq(session: AsyncSession) -> tuple[int, str]:
+async def _claim_seqs(session: AsyncSession, count: int) -> tuple[int, str]:
+    """Reserve ``count`` sequence numbers: the last one, and the hash they chain from."""
     bump = (
         update(AuditHead)
         .where(AuditHead.id == HEAD_ID)
-        .values(seq=AuditHead.seq + 1)
+        .values(seq=AuditHead.seq + count)
         .returning(AuditHead.seq, AuditHead.last_hash)
     )
     options = {"synchronize_session": False}

@@ -6,6 +6,7 @@ A failed attempt is recorded and audited, then reported through
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -36,6 +37,7 @@ from garrison.auth.users import user_actor
 from garrison.errors import AuthenticationError, GarrisonError, RateLimited
 from garrison.i18n import gettext as _
 from garrison.settings import Settings
+from garrison.storage.engine import reading
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +69,9 @@ async def attempt_login(
 ) -> LoginResult:
     name = normalise_login_name(username)
     address = origin.address if origin else None
+    # The password check is slow (argon2): read without holding SQLite's write lock;
+    # the writes that follow take it.
+    reading(session)
     try:
         await check_login_allowed(
             session,
@@ -94,7 +99,7 @@ async def attempt_login(
         if second_factor_error is not None:
             return LoginResult(error=second_factor_error)
     if needs_rehash(user.password_hash):
-        user.password_hash = hash_password(password)
+        user.password_hash = await asyncio.to_thread(hash_password, password)
     return await _open_session(session, user=user, settings=settings, now=now, origin=origin)
 
 
@@ -103,10 +108,11 @@ async def _check_password(
 ) -> tuple[User | None, LoginOutcome | None]:
     """The user, and why the password check failed (None when it passed)."""
     user = await session.scalar(select(User).where(User.username == name))
+    # argon2 spends CPU time on purpose: off the event loop.
     if user is None:
-        spend_verification_time(password)
+        await asyncio.to_thread(spend_verification_time, password)
         return None, LoginOutcome.UNKNOWN_USER
-    if not verify_password(user.password_hash, password):
+    if not await asyncio.to_thread(verify_password, user.password_hash, password):
         return user, LoginOutcome.BAD_PASSWORD
     # Checked after the password, so a disabled account answers as slowly as any other.
     if user.disabled:

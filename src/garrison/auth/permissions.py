@@ -40,6 +40,7 @@ class Permission(StrEnum):
     INCIDENT_READ = "incident:read"
     INCIDENT_RESPOND = "incident:respond"
     INCIDENT_MANAGE = "incident:manage"
+    INCIDENT_ESCALATE = "incident:escalate"
     INTEGRATION_MANAGE = "integration:manage"
     DIRECTIVE_READ = "directive:read"
     DIRECTIVE_ISSUE = "directive:issue"
@@ -78,6 +79,8 @@ _EVERYONE = frozenset(
 _ON_DUTY = _EVERYONE | {
     Permission.DUTY_SERVE,
     Permission.INCIDENT_RESPOND,
+    # Paging the next level of the escalation policy at once ("escalate now").
+    Permission.INCIDENT_ESCALATE,
     Permission.DETECTION_READ,
     Permission.REPORT_READ,
 }
@@ -92,6 +95,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
         Permission.DIRECTIVE_ISSUE,
         # The last escalation step reaches the unit's leader, who must be able to acknowledge.
         Permission.INCIDENT_RESPOND,
+        Permission.INCIDENT_ESCALATE,
         Permission.INCIDENT_MANAGE,
         Permission.REPORT_READ,
     },

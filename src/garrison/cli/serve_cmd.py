@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import click
 
 from garrison.cli.state import CliState
+from garrison.runtime import loop
 from garrison.runtime.server import ServeOptions, serve
 
 
@@ -40,4 +40,4 @@ def serve_command(
             ),
         )
 
-    asyncio.run(run())
+    loop.run(run())  # uvloop where installed

@@ -140,6 +140,12 @@ class IngestQueues(FrozenModel):
         description="Approximate memory the events waiting to be written may take (bytes).",
     )
     batch_events: int = Field(default=500, ge=1, le=10_000)
+    udp_intake_datagrams: int = Field(
+        default=20_000,
+        ge=100,
+        le=1_000_000,
+        description="Datagrams each syslog UDP source may hold read but not parsed yet.",
+    )
 
 
 class IngestLimits(FrozenModel):

@@ -24,6 +24,8 @@ MAX_PLANS = 200
 MAX_STEPS = 100
 MAX_ITEMS = 200
 MAX_INJECTS = 2000
+MAX_AUTH_FAILURES = 1000
+MAX_EVENT_FIELDS = 200
 
 Problem = tuple[Loc, str]
 _Quote = Callable[[Loc, str], str]
@@ -73,9 +75,37 @@ class ExpectedResponse(FrozenModel):
     plan: Identifier | None = Field(default=None, description="The plan that should be used.")
 
 
+class DrillLogSource(FrozenModel):
+    """Sigma's logsource triple of a drill event (routes it to the rules that apply)."""
+
+    product: Annotated[str, Field(max_length=80)] | None = None
+    service: Annotated[str, Field(max_length=80)] | None = None
+    category: Annotated[str, Field(max_length=80)] | None = None
+
+
+DrillFieldValue = Annotated[str, Field(max_length=2000)] | int | float | bool
+
+
+class DrillDetection(FrozenModel):
+    """What a ``detection`` inject feeds the detection engine: ``auth_failures`` failed SSH
+    logins (sshd lines) from the inject's ``source_address``, or one ``event`` (normalised
+    fields under ``logsource``). ``rule`` (a rule's id or name) picks the finding that
+    becomes the drill's alert; without it, the findings of the highest level do."""
+
+    auth_failures: Annotated[int, Field(ge=1, le=MAX_AUTH_FAILURES)] | None = None
+    account: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^\S+$")] = "root"
+    host: Annotated[str, Field(min_length=1, max_length=255, pattern=r"^\S+$")] = "drill-host"
+    event: dict[Annotated[str, Field(max_length=200)], DrillFieldValue] | None = Field(
+        default=None, max_length=MAX_EVENT_FIELDS
+    )
+    logsource: DrillLogSource = DrillLogSource()
+    rule: Annotated[str, Field(min_length=1, max_length=200)] | None = None
+
+
 class DrillInject(FrozenModel):
     """One injected scenario: ``alert`` (a synthetic alert), ``probe_failure`` (a service
-    going down) or ``detection`` (a security detection), ``offset_minutes`` after the start."""
+    going down) or ``detection`` (a security detection, through the detection store and the
+    bus like a real one), ``offset_minutes`` after the start."""
 
     offset_minutes: Annotated[float, Field(ge=0, le=60 * 24 * 30)]
     kind: Literal["alert", "probe_failure", "detection"] = "alert"
@@ -86,6 +116,9 @@ class DrillInject(FrozenModel):
     category: Category = Category.AVAILABILITY
     severity: Severity = Severity.SEV3
     source_address: Annotated[str, Field(max_length=64)] | None = None
+    detection: DrillDetection | None = Field(
+        default=None, description="For kind detection: the events the detection engine sees."
+    )
     expected: ExpectedResponse = ExpectedResponse()
 
 

@@ -5,9 +5,11 @@ Apart from :mod:`garrison.config.plans` so that the section models never need th
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable, Iterator
 
 from garrison.config.models import EventConfig
+from garrison.config.plans import DrillInject
 from garrison.config.positions import Loc
 from garrison.i18n import gettext as _
 
@@ -46,12 +48,40 @@ def plans_problems(config: EventConfig, quote: _Quote) -> Iterator[Problem]:
             if inject.expected.plan is not None:
                 plan_loc: Loc = (*loc, "expected", "plan")
                 yield from _unknown(plan_loc, inject.expected.plan, plan_ids, "plan", quote)
+            yield from _detection_problems(loc, inject, quote)
     for position, person_id in enumerate(config.reports.recipients):
         loc = ("reports", "recipients", position)
         yield from _unknown(loc, person_id, people, "person", quote)
     if config.reports.contact_person is not None:
         loc = ("reports", "contact_person")
         yield from _unknown(loc, config.reports.contact_person, people, "person", quote)
+
+
+def _detection_problems(loc: Loc, inject: DrillInject, quote: _Quote) -> Iterator[Problem]:
+    """A detection inject's events: one kind of them, from an address that parses."""
+    if inject.source_address is not None:
+        try:
+            ipaddress.ip_address(inject.source_address)
+        except ValueError:
+            address_loc: Loc = (*loc, "source_address")
+            yield (
+                address_loc,
+                _("{value} is not an IP address").format(
+                    value=quote(address_loc, inject.source_address)
+                ),
+            )
+    detection = inject.detection
+    if detection is None:
+        return
+    detection_loc: Loc = (*loc, "detection")
+    if inject.kind != "detection":
+        yield detection_loc, _("only an inject of kind detection has detection events")
+        return
+    if (detection.auth_failures is None) == (detection.event is None):
+        yield detection_loc, _("give either auth_failures or event, not both nor neither")
+    if detection.auth_failures is not None and inject.source_address is None:
+        failures_loc: Loc = (*detection_loc, "auth_failures")
+        yield failures_loc, _("failed logins need the inject's source_address")
 
 
 def _unknown(loc: Loc, value: str, known: set[str], kind: str, quote: _Quote) -> Iterator[Problem]:

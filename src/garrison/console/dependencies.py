@@ -32,6 +32,8 @@ EventSearchPage = Annotated[Principal, Depends(require_page(Permission.EVENTS_SE
 UserPage = Annotated[Principal, Depends(require_page(Permission.USER_READ))]
 UserManagerPage = Annotated[Principal, Depends(require_page(Permission.USER_MANAGE))]
 AuditPage = Annotated[Principal, Depends(require_page(Permission.AUDIT_READ))]
+DrillManagerPage = Annotated[Principal, Depends(require_page(Permission.DRILL_MANAGE))]
+ReportPage = Annotated[Principal, Depends(require_page(Permission.REPORT_READ))]
 
 
 def console_hub(request: Request, context: Context) -> ConsoleHub:

@@ -20,6 +20,7 @@ from garrison.duty.oncall import assignments
 from garrison.errors import ConflictError, GarrisonError
 from garrison.i18n import gettext as _
 from garrison.notify.recipients import person_of_username
+from garrison.reports.shift import reports_of_handovers
 from garrison.web.dependencies import Context, DbSession, Origin
 from garrison.web.templating import render
 
@@ -61,13 +62,20 @@ async def _page(
         post.id for post, held in ((p, roster[p.id]) for p in config.organisation.posts)
         if me is not None and any(a.person == me.id and a.start <= now < a.end for a in held)
     ]  # fmt: skip
+    notes = await handover.list_handovers(session, post_id=None, limit=HANDOVER_HISTORY)
     values: dict[str, Any] = {
         "board": await board.duty_board(session, config=config, now=now),
         "roster": roster,
         "posts": config.organisation.posts,
         "me": me,
         "my_posts": my_posts,
-        "handovers": await handover.list_handovers(session, post_id=None, limit=HANDOVER_HISTORY),
+        "handovers": notes,
+        # Links to the shift report written at each handover, for those who may read reports.
+        "shift_reports": (
+            await reports_of_handovers(session, handover_ids=[note.id for note in notes])
+            if principal.can(Permission.REPORT_READ)
+            else {}
+        ),
         "now": now,
         "timezone": config.event.timezone,
         "error": error,

@@ -33,6 +33,7 @@ from garrison.incidents import events as incident_events
 from garrison.incidents.access import Viewer, can_see
 from garrison.incidents.service import access_list, get_incident
 from garrison.probes.events import CheckStateChanged, ServiceStateChanged
+from garrison.storage.engine import reading
 
 logger = logging.getLogger(__name__)
 
@@ -194,6 +195,7 @@ class ConsoleHub:
         self, incident_id: int, clients: list[ConsoleClient]
     ) -> list[ConsoleClient]:
         async with self._sessions() as session:
+            reading(session)
             try:
                 incident = await get_incident(session, incident_id=incident_id)
             except NotFoundError:

@@ -1,32 +1,39 @@
 """Incident pages: the filtered list, one incident with its timeline, and its actions.
 
-Actions are plain forms (they work without JavaScript); each calls the incidents
-domain's own service function and redirects back to the incident page.
+Actions are plain forms (they work without JavaScript); each calls its domain's own
+service function (the incidents', or the escalation's "escalate now") through
+``_Action.run`` and redirects back to the incident page, or shows the refusal on it.
 """
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, Protocol, TypeVar
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garrison.audit.actor import Actor
+from garrison.auth.dependencies import require_page
 from garrison.auth.permissions import Permission
 from garrison.auth.principal import Principal, RequestOrigin
+from garrison.config import EventConfig
 from garrison.console.dependencies import (
-    IncidentManagerPage,
     IncidentPage,
-    IncidentResponderPage,
+    OptionalEventConfig,
     PageIncident,
     PageViewer,
 )
 from garrison.console.labels import incident_labels
 from garrison.directives.queries import DirectiveFilter, Scope, list_directives
 from garrison.directives.service import sees_every_directive
-from garrison.errors import GarrisonError, ValidationFailed
+from garrison.errors import ConflictError, GarrisonError, ValidationFailed
+from garrison.escalation.escalate_now import escalate_now
+from garrison.escalation.queries import find_escalation
 from garrison.event import service as event_service
 from garrison.i18n import gettext as _
 from garrison.incidents import changes, transitions
@@ -36,6 +43,8 @@ from garrison.incidents.outbox import commit_and_publish
 from garrison.incidents.service import IncidentFilter, list_alerts, list_incidents, usernames
 from garrison.incidents.timeline import describe_entry, list_timeline
 from garrison.incidents.vocabulary import Category, IncidentStatus, Severity
+from garrison.readiness.plans import checklists_of
+from garrison.runtime.context import AppContext
 from garrison.web.dependencies import Context, DbSession, Origin
 from garrison.web.templating import render
 
@@ -154,7 +163,15 @@ async def render_detail(
         "timezone": await _timezone(session),
         "can_respond": principal.can(Permission.INCIDENT_RESPOND),
         "can_manage": principal.can(Permission.INCIDENT_MANAGE),
+        "can_escalate": principal.can(Permission.INCIDENT_ESCALATE),
+        "escalation": await find_escalation(session, incident_id=incident.id),
         "severities": [s.value for s in Severity],
+        # Runbook checklists attached by matching plans; ticking a step needs incident:respond.
+        "runbooks": (
+            await checklists_of(session, incident_id=incident.id)
+            if principal.can(Permission.READINESS_READ)
+            else []
+        ),
         "error": error,
     }
     return render(request, "console/incident.html", values, status_code=status_code)
@@ -173,172 +190,180 @@ async def incident_page(
     )
 
 
-async def _act(
-    request: Request,
-    session: AsyncSession,
-    context: Context,
-    *,
-    principal: Principal,
-    incident: Incident,
-    action: str,
-    origin: RequestOrigin,
-    text: str = "",
-) -> Response:
-    actor = Actor.from_principal(principal)
-    now = context.clock.now()
-    note = text.strip() or None
-    try:
-        if action == "acknowledge":
-            await transitions.acknowledge_incident(
-                session, incident=incident, actor=actor, now=now, note=note, origin=origin
+@dataclass(frozen=True, slots=True)
+class _Action:
+    """One action form posted on an incident page, with everything its handler needs."""
+
+    request: Request
+    principal: Principal
+    incident: Incident
+    session: AsyncSession
+    context: AppContext
+    origin: RequestOrigin
+
+    @property
+    def actor(self) -> Actor:
+        return Actor.from_principal(self.principal)
+
+    @property
+    def now(self) -> datetime:
+        return self.context.clock.now()
+
+    async def run(self, change: Awaitable[object]) -> Response:
+        """Await ``change`` and commit, then back to the incident page; a refusal shows on it."""
+        try:
+            await change
+            await commit_and_publish(self.session, self.context.bus)
+        except GarrisonError as exc:
+            await self.session.rollback()
+            await self.session.refresh(self.incident)
+            return await render_detail(
+                self.request,
+                self.session,
+                principal=self.principal,
+                incident=self.incident,
+                context=self.context,
+                error=str(exc),
+                status_code=exc.http_status,
             )
-        elif action == "mitigate":
-            await transitions.mitigate_incident(
-                session, incident=incident, actor=actor, now=now, note=note, origin=origin
-            )
-        elif action == "resolve":
-            await transitions.resolve_incident(
-                session, incident=incident, actor=actor, now=now, note=note, origin=origin
-            )
-        elif action == "close":
-            await transitions.close_incident(
-                session, incident=incident, actor=actor, now=now, note=note, origin=origin
-            )
-        else:
-            await changes.add_note(
-                session, incident=incident, text=text, actor=actor, now=now, origin=origin
-            )
-        await commit_and_publish(session, context.bus)
-    except GarrisonError as exc:
-        await session.rollback()
-        await session.refresh(incident)
-        return await render_detail(
-            request,
-            session,
-            principal=principal,
-            incident=incident,
-            context=context,
-            error=str(exc),
-            status_code=exc.http_status,
-        )
-    return RedirectResponse(f"/incidents/{incident.id}", status_code=303)
+        return RedirectResponse(f"/incidents/{self.incident.id}", status_code=303)
+
+
+def _acting(permission: Permission) -> Callable[..., Awaitable[_Action]]:
+    """The dependency of an action needing ``permission`` (checked before the incident loads)."""
+
+    async def acting(
+        *,
+        principal: Principal = Depends(require_page(permission)),  # noqa: B008 - FastAPI's way
+        request: Request,
+        incident: PageIncident,
+        session: DbSession,
+        context: Context,
+        origin: Origin,
+    ) -> _Action:
+        return _Action(request, principal, incident, session, context, origin)
+
+    return acting
+
+
+Responding = Annotated[_Action, Depends(_acting(Permission.INCIDENT_RESPOND))]
+Managing = Annotated[_Action, Depends(_acting(Permission.INCIDENT_MANAGE))]
+Escalating = Annotated[_Action, Depends(_acting(Permission.INCIDENT_ESCALATE))]
+
+
+def _note(text: str) -> str | None:
+    return text.strip() or None
+
+
+class _Transition(Protocol):
+    def __call__(
+        self,
+        session: AsyncSession,
+        *,
+        incident: Incident,
+        actor: Actor,
+        now: datetime,
+        note: str | None = None,
+        origin: RequestOrigin | None = None,
+    ) -> Awaitable[Incident]: ...
+
+
+def _transition(act: _Action, move: _Transition, note: str) -> Awaitable[Incident]:
+    return move(
+        act.session,
+        incident=act.incident,
+        actor=act.actor,
+        now=act.now,
+        note=_note(note),
+        origin=act.origin,
+    )
 
 
 @router.post("/incidents/{incident_id}/acknowledge", response_class=HTMLResponse)
-async def acknowledge(
-    request: Request,
-    principal: IncidentResponderPage,
-    incident: PageIncident,
-    session: DbSession,
-    context: Context,
-    origin: Origin,
-    note: NoteText = "",
-) -> Response:
-    return await _act(
-        request, session, context, principal=principal, incident=incident,
-        action="acknowledge", origin=origin, text=note,
-    )  # fmt: skip
+async def acknowledge(act: Responding, note: NoteText = "") -> Response:
+    return await act.run(_transition(act, transitions.acknowledge_incident, note))
 
 
 @router.post("/incidents/{incident_id}/mitigate", response_class=HTMLResponse)
-async def mitigate(
-    request: Request,
-    principal: IncidentResponderPage,
-    incident: PageIncident,
-    session: DbSession,
-    context: Context,
-    origin: Origin,
-    note: NoteText = "",
-) -> Response:
-    return await _act(
-        request, session, context, principal=principal, incident=incident,
-        action="mitigate", origin=origin, text=note,
-    )  # fmt: skip
+async def mitigate(act: Responding, note: NoteText = "") -> Response:
+    return await act.run(_transition(act, transitions.mitigate_incident, note))
 
 
 @router.post("/incidents/{incident_id}/resolve", response_class=HTMLResponse)
-async def resolve(
-    request: Request,
-    principal: IncidentResponderPage,
-    incident: PageIncident,
-    session: DbSession,
-    context: Context,
-    origin: Origin,
-    note: NoteText = "",
-) -> Response:
-    return await _act(
-        request, session, context, principal=principal, incident=incident,
-        action="resolve", origin=origin, text=note,
-    )  # fmt: skip
+async def resolve(act: Responding, note: NoteText = "") -> Response:
+    return await act.run(_transition(act, transitions.resolve_incident, note))
 
 
 @router.post("/incidents/{incident_id}/close", response_class=HTMLResponse)
-async def close(
-    request: Request,
-    principal: IncidentManagerPage,
-    incident: PageIncident,
-    session: DbSession,
-    context: Context,
-    origin: Origin,
-    note: NoteText = "",
-) -> Response:
-    return await _act(
-        request, session, context, principal=principal, incident=incident,
-        action="close", origin=origin, text=note,
-    )  # fmt: skip
+async def close(act: Managing, note: NoteText = "") -> Response:
+    return await act.run(_transition(act, transitions.close_incident, note))
 
 
 @router.post("/incidents/{incident_id}/note", response_class=HTMLResponse)
-async def add_note(
-    request: Request,
-    principal: IncidentResponderPage,
-    incident: PageIncident,
-    session: DbSession,
-    context: Context,
-    origin: Origin,
-    text: NoteText = "",
+async def add_note(act: Responding, text: NoteText = "") -> Response:
+    return await act.run(
+        changes.add_note(
+            act.session,
+            incident=act.incident,
+            text=text,
+            actor=act.actor,
+            now=act.now,
+            origin=act.origin,
+        )
+    )
+
+
+async def _escalate(act: _Action, config: EventConfig | None, note: str, version: int) -> None:
+    if config is None:
+        raise ConflictError(_("Garrison runs without an event configuration: no escalation."))
+    await escalate_now(
+        act.session,
+        incident=act.incident,
+        actor=act.actor,
+        config=config,
+        now=act.now,
+        default_language=act.context.settings.language,
+        note=_note(note),
+        expected_version=version if version >= 0 else None,
+        origin=act.origin,
+    )
+
+
+@router.post("/incidents/{incident_id}/escalate", response_class=HTMLResponse)
+async def escalate(
+    act: Escalating,
+    config: OptionalEventConfig,
+    note: NoteText = "",
+    expected_version: Annotated[int, Form(ge=-1, le=2**31 - 1)] = -1,
 ) -> Response:
-    return await _act(
-        request, session, context, principal=principal, incident=incident,
-        action="note", origin=origin, text=text,
-    )  # fmt: skip
+    """Page the next step of the escalation now; the form carries the version it showed."""
+    return await act.run(_escalate(act, config, note, expected_version))
+
+
+async def _change(act: _Action, severity: str, assignee: str) -> None:
+    if severity and severity not in {s.value for s in Severity}:
+        raise ValidationFailed(
+            _("Unknown severity %(value)s (severity).") % {"value": severity[:8]}
+        )
+    wanted = changes.IncidentChanges(
+        severity=Severity(severity) if severity else changes.KEEP,
+        assignee=assignee.strip() if assignee.strip() else changes.KEEP,
+    )
+    await changes.update_incident(
+        act.session,
+        incident=act.incident,
+        changes=wanted,
+        actor=act.actor,
+        now=act.now,
+        origin=act.origin,
+    )
 
 
 @router.post("/incidents/{incident_id}/change", response_class=HTMLResponse)
 async def change(
-    request: Request,
-    principal: IncidentManagerPage,
-    incident: PageIncident,
-    session: DbSession,
-    context: Context,
-    origin: Origin,
+    act: Managing,
     severity: Annotated[str, Form(max_length=8)] = "",
     assignee: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
     """Severity and assignee; a blank field is kept as it is."""
-    try:
-        if severity and severity not in {s.value for s in Severity}:
-            raise ValidationFailed(
-                _("Unknown severity %(value)s (severity).") % {"value": severity[:8]}
-            )
-        wanted = changes.IncidentChanges(
-            severity=Severity(severity) if severity else changes.KEEP,
-            assignee=assignee.strip() if assignee.strip() else changes.KEEP,
-        )
-        await changes.update_incident(
-            session,
-            incident=incident,
-            changes=wanted,
-            actor=Actor.from_principal(principal),
-            now=context.clock.now(),
-            origin=origin,
-        )
-        await commit_and_publish(session, context.bus)
-    except GarrisonError as exc:
-        await session.rollback()
-        await session.refresh(incident)
-        return await render_detail(
-            request, session, principal=principal, incident=incident, context=context,
-            error=str(exc), status_code=exc.http_status,
-        )  # fmt: skip
-    return RedirectResponse(f"/incidents/{incident.id}", status_code=303)
+    return await act.run(_change(act, severity, assignee))

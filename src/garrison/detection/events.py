@@ -36,3 +36,5 @@ class DetectionAlertRaised(DomainEvent):
     # The matching events (normalised fields), at most a few, newest last.
     events: tuple[dict[str, object], ...] = ()
     is_drill: bool = False
+    # A drill's alert: run_id, inject, announced, notify_leadership (``garrison.drills``).
+    drill: dict[str, object] | None = None

@@ -136,6 +136,37 @@ class EventQueue:
         self._not_empty.set()
 
 
+class AlertsFirst:
+    """Alerts before raw events: the event store writes only while no alert is waiting.
+
+    The rule engine's sink holds ``waiting()`` from the moment it has findings to store
+    until they are stored; the event store awaits ``clear()`` before each of its
+    transactions. On SQLite (one writer at a time) this keeps a store that is catching
+    up from taking the write lock again and again while alerts wait for it.
+    """
+
+    def __init__(self) -> None:
+        self._waiting = 0
+        self._clear = asyncio.Event()
+        self._clear.set()
+
+    @property
+    def alerts_waiting(self) -> bool:
+        return self._waiting > 0
+
+    def hold(self) -> None:
+        self._waiting += 1
+        self._clear.clear()
+
+    def release(self) -> None:
+        self._waiting = max(0, self._waiting - 1)
+        if not self._waiting:
+            self._clear.set()
+
+    async def clear(self) -> None:
+        await self._clear.wait()
+
+
 @dataclass(frozen=True, slots=True)
 class _RegisteredSink:
     name: str
@@ -156,6 +187,7 @@ class DetectionPipeline:
         self.queue = EventQueue(capacity, max_bytes=max_bytes)
         self.metrics = metrics
         self.batch_events = batch_events
+        self.alerts_first = AlertsFirst()
         self._sinks: dict[str, _RegisteredSink] = {}
         metrics.queue_depth.set_function(lambda: self.queue.depth)
         metrics.queue_capacity.set_function(lambda: self.queue.capacity)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from garrison.config.escalation import EscalationPolicy, EscalationRule
 
@@ -29,7 +29,40 @@ class EscalationOut(BaseModel):
     last_fired_at: datetime | None
     stopped_at: datetime | None
     restarts: int
+    version: int = Field(
+        description="Changes whenever the escalation moves; send it back as `expected_version`."
+    )
 
 
 class StopIn(BaseModel):
     reason: str = Field(min_length=1, max_length=500, description="Why paging stops.")
+
+
+class EscalateIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    note: str | None = Field(
+        default=None, max_length=500, description="Why, on the timeline and in the audit log."
+    )
+    expected_version: int | None = Field(
+        default=None,
+        ge=0,
+        le=2**31 - 1,
+        description=(
+            "The `version` of the escalation you looked at: when it has moved on since"
+            " (a step fired, somebody escalated), nothing is sent and the answer is 409."
+            " Makes a retried or doubled request safe."
+        ),
+    )
+
+
+class EscalatedOut(BaseModel):
+    level: int = Field(description="The step paged now (1-based).")
+    round: int
+    notified: list[str] = Field(description="The people paged, by name.")
+    unreached: list[str] = Field(description="Targets that found nobody.")
+    again: bool = Field(description="Nothing left to climb: the last step was paged again.")
+    timer_running: bool = Field(
+        description="Whether the escalation goes on climbing by itself after this step."
+    )
+    escalation: EscalationOut

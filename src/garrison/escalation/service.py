@@ -182,7 +182,9 @@ async def fire_due_step(
     resolver = TargetResolver(session, config=config, incident=incident, at=now)
     reached = await resolver.step(step)
     level, round_ = record.step_index + 1, record.pass_index + 1
-    names = await _notify(session, record, incident, config, reached.people, now, default_language)
+    names = await queue_step_notifications(
+        session, record, incident, config, reached.people, now, default_language
+    )
     before = snapshot(record)
     record.step_index += 1
     record.last_fired_at = now
@@ -227,7 +229,7 @@ async def fire_due_step(
     )
 
 
-async def _notify(
+async def queue_step_notifications(
     session: AsyncSession,
     record: EscalationRecord,
     incident: Incident,
@@ -235,7 +237,14 @@ async def _notify(
     people: list[str],
     now: datetime,
     default_language: str,
+    *,
+    key_suffix: str = "",
 ) -> list[str]:
+    """Queue the page of the step ``record`` points at to each person; their names.
+
+    The key names incident, generation, round, step and person (and ``key_suffix`` for a
+    deliberate second page of the same step): a key queued before is not queued again.
+    """
     payload = {
         "incident_id": incident.id,
         "title": incident.title,
@@ -257,7 +266,7 @@ async def _notify(
             continue
         key = (
             f"escalation:{incident.id}:{record.generation}:{record.pass_index}:"
-            f"{record.step_index}:{person_id}"
+            f"{record.step_index}:{person_id}{key_suffix}"
         )
         await queue_notification(
             session,

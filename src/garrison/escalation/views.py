@@ -1,19 +1,27 @@
-"""Escalation over HTTP: the configured policies, an incident's escalation, stopping it."""
+"""Escalation over HTTP: the configured policies, an incident's escalation, escalating it now,
+stopping it."""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Body, Depends
 
 from garrison.audit.actor import Actor
 from garrison.auth.dependencies import require
 from garrison.auth.permissions import Permission
 from garrison.auth.principal import Principal
 from garrison.duty.dependencies import EventConfiguration
+from garrison.escalation.escalate_now import escalate_now
 from garrison.escalation.models import EscalationRecord, EscalationStatus
 from garrison.escalation.queries import get_escalation
-from garrison.escalation.schemas import EscalationOut, PoliciesOut, StopIn
+from garrison.escalation.schemas import (
+    EscalatedOut,
+    EscalateIn,
+    EscalationOut,
+    PoliciesOut,
+    StopIn,
+)
 from garrison.escalation.service import stop_by_hand
 from garrison.incidents.dependencies import CurrentIncident
 from garrison.incidents.outbox import commit_and_publish
@@ -23,6 +31,7 @@ router = APIRouter(tags=["escalation"])
 
 IncidentReader = Annotated[Principal, Depends(require(Permission.INCIDENT_READ))]
 IncidentManager = Annotated[Principal, Depends(require(Permission.INCIDENT_MANAGE))]
+IncidentEscalator = Annotated[Principal, Depends(require(Permission.INCIDENT_ESCALATE))]
 
 
 def escalation_out(record: EscalationRecord) -> EscalationOut:
@@ -41,6 +50,7 @@ def escalation_out(record: EscalationRecord) -> EscalationOut:
         last_fired_at=record.last_fired_at,
         stopped_at=record.stopped_at,
         restarts=record.generation,
+        version=record.version,
     )
 
 
@@ -83,3 +93,46 @@ async def stop_escalation(
     )
     await commit_and_publish(session, context.bus)
     return escalation_out(record)
+
+
+@router.post(
+    "/incidents/{incident_id}/escalate",
+    response_model=EscalatedOut,
+    responses={409: {"description": "Resolved or closed, no policy, must not page, or moved on"}},
+)
+async def escalate(
+    principal: IncidentEscalator,
+    incident: CurrentIncident,
+    config: EventConfiguration,
+    context: Context,
+    session: DbSession,
+    origin: Origin,
+    body: Annotated[EscalateIn | None, Body()] = None,
+) -> EscalatedOut:
+    """Page the next step of the incident's escalation policy now (audited).
+
+    A running escalation then waits that step's time before the next one; with no
+    step left above, the last step is paged again. See `docs/escalation.md`.
+    """
+    body = body or EscalateIn()
+    done = await escalate_now(
+        session,
+        incident=incident,
+        actor=Actor.from_principal(principal),
+        config=config,
+        now=context.clock.now(),
+        default_language=context.settings.language,
+        note=body.note.strip() if body.note and body.note.strip() else None,
+        expected_version=body.expected_version,
+        origin=origin,
+    )
+    await commit_and_publish(session, context.bus)
+    return EscalatedOut(
+        level=done.level,
+        round=done.round,
+        notified=list(done.notified),
+        unreached=list(done.unreached),
+        again=done.again,
+        timer_running=done.timer_running,
+        escalation=escalation_out(done.record),
+    )

@@ -32,6 +32,7 @@ from garrison.incidents.models import Incident
 from garrison.incidents.outbox import commit_and_publish
 from garrison.incidents.vocabulary import IncidentStatus
 from garrison.runtime.context import AppContext
+from garrison.storage.engine import reading
 
 logger = logging.getLogger(__name__)
 
@@ -220,7 +221,7 @@ class EscalationWorker:
         delay = IDLE_SECONDS
         try:
             async with self.context.sessions() as session:
-                due = await queries.next_due(session)
+                due = await queries.next_due(reading(session))
         except Exception:
             logger.exception("cannot read the next escalation due time")
             due = None
@@ -255,7 +256,7 @@ class EscalationWorker:
             self._to_start.difference_update(chunk)
             result.started += await self.start_many(chunk)
         async with self.context.sessions() as session:
-            due = await queries.due_escalations(session, now=now, limit=BATCH)
+            due = await queries.due_escalations(reading(session), now=now, limit=BATCH)
         for start in range(0, len(due), CHUNK):
             chunk = due[start : start + CHUNK]
             try:

@@ -33,6 +33,11 @@ def service_dedup_key(service_id: str) -> str:
     return clip_key(f"service:{service_id}")
 
 
+def detection_dedup_key(fingerprint: str) -> str:
+    """The alert key of a detection: one alert per detection fingerprint."""
+    return clip_key(f"detection:{fingerprint}")
+
+
 def signal_from_service_state(event: ServiceStateChanged) -> IncomingSignal:
     state = event.current
     action, pages = _service_action(state, in_maintenance=event.in_maintenance)
@@ -98,7 +103,7 @@ def signal_from_detection(event: DetectionAlertRaised, policy: IncidentsConfig) 
         source_kind=SourceKind.DETECTION,
         source_name=_("Security detection"),
         action=SignalAction.TRIGGER,
-        dedup_key=clip_key(f"detection:{event.fingerprint}"),
+        dedup_key=detection_dedup_key(event.fingerprint),
         summary=clip_summary(summary),
         severity=detection_severity(policy, level=event.rule_level),
         category=category,
@@ -119,6 +124,8 @@ def signal_from_detection(event: DetectionAlertRaised, policy: IncidentsConfig) 
                 "source_address": event.source_address,
                 "matched_fields": event.matched_fields,
                 "events": list(event.events),
+                # A drill's detection: its run and whether leaders may hear of it.
+                **({"drill": event.drill} if event.drill is not None else {}),
             }
         ),
     )

@@ -102,7 +102,19 @@ async def ingest_built(
     signals = build(policy)
     ingestion = _Ingestion(session, policy=policy, now=now)
     await ingestion.prefetch(signals)
-    return [await ingestion.handle(signal) for signal in signals]
+    handled = [await ingestion.handle(signal) for signal in signals]
+    # The signal records are written together (their ids are known after this flush).
+    await session.flush()
+    return [
+        SignalResult(
+            signal_id=record.id,
+            dedup_key=record.dedup_key,
+            outcome=outcome,
+            alert_id=record.alert_id,
+            incident_id=record.incident_id,
+        )
+        for record, outcome in handled
+    ]
 
 
 def probe_summary(name: str, state: str, reason: str) -> str:
@@ -120,6 +132,11 @@ class _Ingestion:
         # after the claim (which serialises ingestion, the only writer of ``open_key``)
         # and kept current as the batch creates and resolves alerts.
         self._firing: dict[tuple[str, str], Alert] = {}
+        # Incidents locked by this transaction: nobody else changes them until it ends,
+        # and its own changes go through these objects. None: not found.
+        self._locked: dict[int, Incident | None] = {}
+        # (incident, grouping key) already noted as seen ``now`` by this transaction.
+        self._keys_noted: set[tuple[int, str]] = set()
 
     async def prefetch(self, signals: Sequence[IncomingSignal]) -> None:
         pairs = {(signal.source, signal.dedup_key) for signal in signals}
@@ -136,7 +153,7 @@ class _Ingestion:
                 if alert.open_key is not None and (alert.source, alert.open_key) in pairs:
                     self._firing[(alert.source, alert.open_key)] = alert
 
-    async def handle(self, signal: IncomingSignal) -> SignalResult:
+    async def handle(self, signal: IncomingSignal) -> tuple[SignalRecord, Outcome]:
         facts = await self._service(signal.service_id)
         signal = self._enrich(signal, facts)
         alert = await self._firing_alert(signal)
@@ -169,14 +186,18 @@ class _Ingestion:
             incident_id=alert.incident_id if alert else None,
         )
         self.session.add(record)
-        await self.session.flush()
-        return SignalResult(
-            signal_id=record.id,
-            dedup_key=signal.dedup_key,
-            outcome=outcome,
-            alert_id=record.alert_id,
-            incident_id=record.incident_id,
-        )
+        return record, outcome
+
+    async def _lock(self, incident_id: int) -> Incident | None:
+        if incident_id not in self._locked:
+            self._locked[incident_id] = await lock_incident(self.session, incident_id=incident_id)
+        return self._locked[incident_id]
+
+    async def _note_keys(self, incident_id: int, keys: list[str]) -> None:
+        fresh = [key for key in keys if (incident_id, key) not in self._keys_noted]
+        if fresh:
+            await add_group_keys(self.session, incident_id=incident_id, keys=fresh, now=self.now)
+            self._keys_noted.update((incident_id, key) for key in fresh)
 
     async def _service(self, service_id: str | None) -> ServiceFacts | None:
         if service_id is None:
@@ -259,17 +280,14 @@ class _Ingestion:
             alert.severity = severity.value
         if started_paging:
             alert.pages = True
-        await self.session.flush()
         if alert.incident_id is None:
             if started_paging:
                 await self._place(alert, signal, None)
             return
-        incident = await lock_incident(self.session, incident_id=alert.incident_id)
+        incident = await self._lock(alert.incident_id)
         if incident is None or not IncidentStatus(incident.status).is_open:
             return
-        await add_group_keys(
-            self.session, incident_id=incident.id, keys=alert.group_keys, now=self.now
-        )
+        await self._note_keys(incident.id, list(alert.group_keys))
         await raise_severity(
             self.session, incident=incident, alert=alert, actor=self._actor(signal), now=self.now
         )
@@ -334,6 +352,9 @@ class _Ingestion:
             source_name=source,
             now=self.now,
         )
+        # Found or opened with a lock (FOR UPDATE), its keys noted by the join.
+        self._locked[incident.id] = incident
+        self._keys_noted.update((incident.id, key) for key in alert.group_keys)
 
     async def _resolve(self, signal: IncomingSignal, alert: Alert | None) -> Outcome:
         if alert is None:
@@ -346,7 +367,7 @@ class _Ingestion:
         await self.session.flush()
         if alert.incident_id is None:
             return Outcome.RESOLVED
-        incident = await lock_incident(self.session, incident_id=alert.incident_id)
+        incident = await self._lock(alert.incident_id)
         if incident is None:
             return Outcome.RESOLVED
         actor = self._actor(signal)
@@ -382,7 +403,7 @@ class _Ingestion:
         alert.signal_count += 1
         await self.session.flush()
         if alert.incident_id is not None:
-            incident = await lock_incident(self.session, incident_id=alert.incident_id)
+            incident = await self._lock(alert.incident_id)
             if incident is not None and incident.status == IncidentStatus.TRIGGERED.value:
                 await acknowledge_incident(
                     self.session, incident=incident, actor=self._actor(signal), now=self.now

@@ -18,7 +18,8 @@ from garrison.i18n import gettext as _
 from garrison.incidents import integrations
 from garrison.incidents.alertmanager import AlertmanagerWebhook, signals_from_alertmanager
 from garrison.incidents.dependencies import IntegrationManager
-from garrison.incidents.ingest import SignalResult, ingest_built, ingest_signals
+from garrison.incidents.ingest import SignalResult
+from garrison.incidents.intake import intake_for
 from garrison.incidents.integration_schemas import (
     IntegrationCreateIn,
     IntegrationKeyOut,
@@ -27,11 +28,10 @@ from garrison.incidents.integration_schemas import (
     SignalsAcceptedOut,
 )
 from garrison.incidents.models import Integration
-from garrison.incidents.outbox import commit_and_publish
 from garrison.incidents.payloads import parse_payload, request_body_openapi
-from garrison.incidents.policy import load_policy
 from garrison.incidents.webhook import WebhookSignal, signal_from_webhook
 from garrison.runtime.context import AppContext
+from garrison.storage.engine import reading
 from garrison.web.dependencies import Context, DbSession, Origin
 
 router = APIRouter(tags=["integrations"])
@@ -60,7 +60,12 @@ async def authenticated_integration(
     context: AppContext,
     origin: RequestOrigin,
 ) -> Integration:
-    """The integration owning ``key``, or 401 after an audit entry is committed."""
+    """The integration owning ``key``, or 401 after an audit entry is committed.
+
+    The session's transaction is over when this returns: the signals are written by
+    the intake's own, which must not wait for this one.
+    """
+    reading(session)
     found = await integrations.authenticate_integration(session, key=key, kind=kind)
     if found is None:
         await integrations.record_rejected_key(
@@ -68,6 +73,7 @@ async def authenticated_integration(
         )
         await session.commit()
         raise AuthenticationError(_("The integration key is missing, unknown or disabled."))
+    await session.commit()
     return found
 
 
@@ -106,10 +112,13 @@ async def receive_alertmanager(
         context=context,
         origin=origin,
     )
-    policy = await load_policy(session)
-    signals = signals_from_alertmanager(webhook, integration=integration, policy=policy)
-    results = await ingest_signals(session, signals=signals, now=context.clock.now())
-    await commit_and_publish(session, context.bus)
+    # Batched with the other requests' signals, made from the policy the claim returns.
+    results = await intake_for(context).ingest(
+        build=lambda policy: signals_from_alertmanager(
+            webhook, integration=integration, policy=policy
+        ),
+        count=len(webhook.alerts),
+    )
     return _accepted(results)
 
 
@@ -134,13 +143,10 @@ async def receive_webhook(
         origin=origin,
     )
     # The signal is made from the policy the ingestion claim returns: no read of its own.
-    results = await ingest_built(
-        session,
+    results = await intake_for(context).ingest(
         build=lambda policy: [signal_from_webhook(body, integration=integration, policy=policy)],
         count=1,
-        now=context.clock.now(),
     )
-    await commit_and_publish(session, context.bus)
     return _accepted(results)
 
 

@@ -14,9 +14,8 @@ from fastapi.responses import JSONResponse
 from garrison.config.incidents import IntegrationKind
 from garrison.i18n import gettext as _
 from garrison.incidents import integrations
-from garrison.incidents.ingest import ingest_built
+from garrison.incidents.intake import intake_for
 from garrison.incidents.integration_schemas import PagerDutyAcceptedOut, PagerDutyErrorOut
-from garrison.incidents.outbox import commit_and_publish
 from garrison.incidents.pagerduty import (
     PagerDutyEvent,
     PagerDutyInvalid,
@@ -25,6 +24,7 @@ from garrison.incidents.pagerduty import (
     signal_from_pagerduty,
 )
 from garrison.incidents.payloads import request_body_openapi
+from garrison.storage.engine import reading
 from garrison.web.dependencies import Context, DbSession, Origin
 
 router = APIRouter(tags=["integrations"])
@@ -52,9 +52,12 @@ async def enqueue(
             },
             status_code=400,
         )
+    # A read; its transaction ends before the intake writes the signal.
+    reading(session)
     integration = await integrations.authenticate_integration(
         session, key=event.routing_key, kind=IntegrationKind.PAGERDUTY
     )
+    await session.commit()
     if integration is None:
         await integrations.record_rejected_key(
             session,
@@ -73,16 +76,13 @@ async def enqueue(
             status_code=401,
         )
     dedup_key = (event.dedup_key or "").strip() or new_dedup_key()
-    await ingest_built(
-        session,
+    await intake_for(context).ingest(
         build=lambda policy: [
             signal_from_pagerduty(
                 event, dedup_key=dedup_key, integration=integration, policy=policy
             )
         ],
         count=1,
-        now=context.clock.now(),
     )
-    await commit_and_publish(session, context.bus)
     body = PagerDutyAcceptedOut(dedup_key=dedup_key)
     return JSONResponse(body.model_dump(), status_code=202)

@@ -92,7 +92,8 @@ def describe_entry(entry: TimelineEntry) -> str:
     """One sentence for the entry, in the current language."""
     data = entry.data or {}
     values = {key: _text(value) for key, value in data.items()}
-    template = _TEMPLATES.get(entry.kind)
+    # An entry may have a sentence of its own event ("escalation.escalated_now").
+    template = _TEMPLATES.get(f"{entry.kind}.{data.get('event')}") or _TEMPLATES.get(entry.kind)
     if template is None:
         return entry.text or entry.kind
     try:
@@ -129,5 +130,12 @@ _TEMPLATES = {
         "Notification to %(recipient)s by %(channel)s: %(result)s"
     ),
     TimelineKind.ESCALATION.value: lambda: _("Escalated to level %(level)s: %(targets)s"),
+    f"{TimelineKind.ESCALATION.value}.escalated_now": lambda: _(
+        "Escalated now by %(by)s, to level %(level)s (round %(round)s): %(targets)s"
+    ),
+    f"{TimelineKind.ESCALATION.value}.notified_again": lambda: _(
+        "Escalated now by %(by)s: no level left above, so level %(level)s was notified again:"
+        " %(targets)s"
+    ),
     TimelineKind.DIRECTIVE.value: lambda: _("Directive: %(summary)s"),
 }

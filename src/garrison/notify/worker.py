@@ -51,6 +51,7 @@ from garrison.notify.links import (
 )
 from garrison.notify.messages import Links, render
 from garrison.runtime.context import AppContext
+from garrison.storage.engine import reading
 
 logger = logging.getLogger(__name__)
 
@@ -173,7 +174,7 @@ class NotificationWorker:
         delay = IDLE_SECONDS
         with contextlib.suppress(Exception):
             async with self.context.sessions() as session:
-                wakeup = await next_wakeup(session)
+                wakeup = await next_wakeup(reading(session))
             if wakeup is not None:
                 delay = (wakeup - self.context.clock.now()).total_seconds()
         if delay <= 0:

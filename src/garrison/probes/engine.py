@@ -62,6 +62,11 @@ class Judgement:
         self.services.extend(other.services)
 
 
+# What most runs bring: nothing (shared, never extended).
+_NOTHING = Judgement()
+_RETRY_SOON = Judgement(retry_soon=True)
+
+
 @dataclass(frozen=True, slots=True)
 class RestoredCheck:
     state: CheckState
@@ -102,15 +107,18 @@ class ProbeEngine:
     # -- inputs ---------------------------------------------------------------------------
 
     def observe(self, check_id: str, result: CheckResult) -> Judgement:
+        """The changes ``result`` brings (most runs bring none: then a shared, empty
+        judgement is answered, which the caller must not extend)."""
         check = self.plan.checks.get(check_id)
         machine = self._machines.get((check_id, result.location))
         if check is None or machine is None or check_id in self.paused:
-            return Judgement()
+            return _NOTHING
         transition = machine.observe(result)
-        judgement = Judgement(retry_soon=machine.awaiting_confirmation)
-        if transition is not None:
-            # Services are judged later, once for many check changes (see ``settle``).
-            judgement.extend(self._check_moved(check, transition, result.started_at))
+        if transition is None:
+            return _RETRY_SOON if machine.awaiting_confirmation else _NOTHING
+        # Services are judged later, once for many check changes (see ``settle``).
+        judgement = self._check_moved(check, transition, result.started_at)
+        judgement.retry_soon = machine.awaiting_confirmation
         return judgement
 
     def settle(self) -> Judgement:

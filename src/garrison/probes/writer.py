@@ -1,21 +1,31 @@
 """The batch writer: the only place where probing touches the database and the bus.
 
-Results arrive through a bounded queue (a full queue drops the result and counts
-it: probing never waits for storage); state changes through an unbounded list
-(they are few, and none may be lost). Each batch is one transaction: raw results
-(one multi-row insert), rollups, state history and current states. The changes
-are published on the bus after the commit, so a consumer that reads the
-database finds what the event announces.
+Results are appended to an in-memory list (probing never waits for storage);
+state changes to an unbounded deque (they are few, and none may be lost). Each
+batch is one transaction: raw results (one executemany, see :mod:`.result_rows`),
+the checks' last results that say something new
+(:mod:`.last_results`; the others every few seconds), state history and current
+states. A writer that falls behind takes
+bigger batches (up to ``max_batch_size``), so the cost per result falls as the
+backlog grows; only past ``queue_size`` waiting results (memory, not time) is a
+result dropped, counted in ``garrison_probe_results_dropped_total`` and logged.
+
+Per-minute rollups are merged in memory as batches are taken and stored once a
+minute is over (the first batch holding a later minute writes it), or at once
+by :meth:`ResultWriter.flush` and :meth:`ResultWriter.write_batch`: one row
+written per check and minute instead of one update per result. The changes are
+published on the bus after the commit, so a consumer that reads the database
+finds what the event announces.
 """
 
 from __future__ import annotations
 
 import asyncio
-import json
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Table, bindparam, insert, update
@@ -25,33 +35,32 @@ from garrison.bus.abc import Bus
 from garrison.clock import Clock
 from garrison.probes.engine import CheckChange, Judgement, ServiceChange
 from garrison.probes.events import CheckStateChanged, ServiceStateChanged
+from garrison.probes.last_results import SNAPSHOT_KEY, LastResults
 from garrison.probes.metrics import ProbeMetrics
 from garrison.probes.models import (
     REASON_LENGTH,
     CheckStateRecord,
-    ResultRecord,
     ServiceStateRecord,
     StateChangeRecord,
 )
+from garrison.probes.result_rows import ResultRows, bounded_json
 from garrison.probes.results import CheckResult
-from garrison.probes.rollups import aggregate, merge_rollups
+from garrison.probes.rollups import Rollup, RollupKey, merge_rollups, minute_of
 from garrison.storage.base import Base
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_QUEUE_SIZE = 20_000
+# Waiting results kept at most (about 1.5 KB each): the last resort under overload.
+DEFAULT_QUEUE_SIZE = 100_000
 DEFAULT_BATCH_SIZE = 1_000
+# A writer behind takes up to this many at once: fewer, larger transactions.
+DEFAULT_MAX_BATCH_SIZE = 10_000
 DEFAULT_LINGER_SECONDS = 0.1
-MAX_DETAILS_BYTES = 16_384
 MAX_EVIDENCE = 10
-SNAPSHOT_KEY = "snapshot"
 RETRY_SECONDS = 0.5
 
-
-@dataclass(frozen=True, slots=True)
-class QueuedResult:
-    check_id: str
-    result: CheckResult
+# A result waiting for the writer: (check id, result).
+QueuedResult = tuple[str, CheckResult]
 
 
 def evidence_document(result: CheckResult) -> dict[str, object]:
@@ -74,18 +83,27 @@ class ResultWriter:
         metrics: ProbeMetrics | None = None,
         queue_size: int = DEFAULT_QUEUE_SIZE,
         batch_size: int = DEFAULT_BATCH_SIZE,
+        max_batch_size: int = DEFAULT_MAX_BATCH_SIZE,
         linger_seconds: float = DEFAULT_LINGER_SECONDS,
         before_batch: Callable[[], Judgement] | None = None,
+        last_results: LastResults | None = None,
     ) -> None:
         self.sessions = sessions
         self.bus = bus
         self.clock = clock
         self.metrics = metrics
         self.batch_size = batch_size
+        self.max_batch_size = max(batch_size, max_batch_size)
+        self.queue_size = queue_size
         self.linger_seconds = linger_seconds
         # Called as each batch is taken: the engine's service judgement joins the batch.
         self.before_batch = before_batch
-        self._results: asyncio.Queue[QueuedResult] = asyncio.Queue(maxsize=queue_size)
+        self._results: list[QueuedResult] = []
+        self.last_results = last_results if last_results is not None else LastResults()
+        # Rollups of the minutes not stored yet, merged in memory as batches are taken.
+        self._rollups: dict[RollupKey, Rollup] = {}
+        self._newest_minute: datetime | None = None
+        self._rollups_asked = 0  # flushes waiting for every held rollup to be stored
         self._changes: deque[CheckChange | ServiceChange] = deque()
         self._wake = asyncio.Event()
         self._submitted = 0
@@ -94,18 +112,19 @@ class ResultWriter:
         self.dropped = 0
         self.results_written = 0
         if metrics is not None:
-            metrics.queue_depth.set_function(self._results.qsize)
+            metrics.queue_depth.set_function(lambda: len(self._results))
 
     # -- the probe path (synchronous, never waits) ---------------------------------------
 
     def submit(self, check_id: str, result: CheckResult, judgement: Judgement) -> None:
-        self._changes.extend(judgement.checks)
-        self._changes.extend(judgement.services)
-        self._submitted += len(judgement.checks) + len(judgement.services)
-        try:
-            self._results.put_nowait(QueuedResult(check_id, result))
+        if judgement.checks or judgement.services:
+            self._changes.extend(judgement.checks)
+            self._changes.extend(judgement.services)
+            self._submitted += len(judgement.checks) + len(judgement.services)
+        if len(self._results) < self.queue_size:
+            self._results.append((check_id, result))
             self._submitted += 1
-        except asyncio.QueueFull:
+        else:
             self.dropped += 1
             if self.metrics is not None:
                 self.metrics.results_dropped.inc()
@@ -121,23 +140,37 @@ class ResultWriter:
 
     @property
     def pending(self) -> int:
-        return self._results.qsize() + len(self._changes)
+        return len(self._results) + len(self._changes) + (self._rollups_asked > 0)
 
     # -- the writer task ---------------------------------------------------------------------
 
     async def run(self) -> None:
+        loop = asyncio.get_running_loop()
         while True:
-            await self._wake.wait()
-            if self.linger_seconds > 0 and self._results.qsize() < self.batch_size:
+            due = self.last_results.due_in(loop.time())
+            if due is None:
+                await self._wake.wait()
+            else:
+                # Last results only waiting: stored when due, even if no result comes.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(due):
+                        await self._wake.wait()
+                if not self._wake.is_set():
+                    await self._write(all_rollups=False)
+                    continue
+            if self.linger_seconds > 0 and len(self._results) < self.batch_size:
                 # Let a few more results arrive: fewer, larger transactions cost less.
                 await asyncio.sleep(self.linger_seconds)
             self._wake.clear()
             while self.pending:
-                await self.write_batch()
+                await self._write(all_rollups=self._rollups_asked > 0)
 
     async def flush(self) -> None:
-        """Wait until everything submitted so far is written (or given up)."""
+        """Wait until everything submitted so far is written (or given up), rollups included."""
+        self._rollups_asked += 1
+        self._submitted += 1  # the held rollups, written by the next batch
         target = self._submitted
+        self._wake.set()
         async with self._progress:
             await self._progress.wait_for(lambda: self._done >= target)
 
@@ -147,19 +180,32 @@ class ResultWriter:
             await self._progress.wait_for(lambda: self.results_written >= count)
 
     async def write_batch(self) -> None:
-        results: list[QueuedResult] = []
-        while len(results) < self.batch_size and not self._results.empty():
-            results.append(self._results.get_nowait())
+        """Write one batch now, with every rollup held in memory."""
+        await self._write(all_rollups=True)
+
+    async def _write(self, *, all_rollups: bool) -> None:
+        # A backlog is taken whole (up to ``max_batch_size``): larger batches cost less each.
+        size = self.batch_size if len(self._results) <= self.batch_size else self.max_batch_size
+        results = self._results[:size]
+        del self._results[:size]
         if self.before_batch is not None:
             self.submit_changes(self.before_batch())
         changes = list(self._changes)
         self._changes.clear()
+        rollups_asked = self._rollups_asked if all_rollups else 0
+        if all_rollups:
+            self._rollups_asked = 0
         self._observe(results)
+        rollups = self._take_rollups(results, every_minute=all_rollups)
+        last_results = self.last_results
+        for check_id, result in results:
+            last_results.add(check_id, result)
         started = asyncio.get_running_loop().time()
+        last = last_results.take(started, everything=all_rollups)
         for attempt in (1, 2):
             try:
                 async with self.sessions() as session:
-                    await _store(session, results, changes)
+                    await _store(session, results, last, changes, rollups)
                     await session.commit()
                 break
             except Exception:
@@ -176,15 +222,45 @@ class ResultWriter:
         for change in changes:
             await self._publish(change)
         async with self._progress:
-            self._done += len(results) + len(changes)
+            self._done += len(results) + len(changes) + rollups_asked
             self.results_written += len(results)
             self._progress.notify_all()
+
+    def _take_rollups(
+        self, results: list[QueuedResult], *, every_minute: bool
+    ) -> dict[RollupKey, Rollup]:
+        """Merge ``results`` into the minutes held; take those to store now.
+
+        A minute is stored once a result of a later minute has been taken (it is
+        over, late runs aside: they are merged into the stored row), or with
+        ``every_minute``.
+        """
+        held = self._rollups
+        newest = self._newest_minute
+        for check_id, result in results:
+            minute = minute_of(result.started_at)
+            if newest is None or minute > newest:
+                newest = minute
+            key = (check_id, result.location, minute)
+            rollup = held.get(key)
+            if rollup is None:
+                rollup = held[key] = Rollup()
+            rollup.add(result)
+        self._newest_minute = newest
+        if every_minute:
+            self._rollups = {}
+            return held
+        closed = {key: rollup for key, rollup in held.items() if key[2] != newest}
+        if closed:
+            self._rollups = {key: rollup for key, rollup in held.items() if key[2] == newest}
+        return closed
 
     def _observe(self, results: list[QueuedResult]) -> None:
         if self.metrics is None:
             return
-        for item in results:
-            self.metrics.observe_result(item.check_id, item.result)
+        observe = self.metrics.observe_result
+        for check_id, result in results:
+            observe(check_id, result)
 
     async def _publish(self, change: CheckChange | ServiceChange) -> None:
         if change.history_only:
@@ -219,15 +295,19 @@ class ResultWriter:
 
 
 async def _store(
-    session: AsyncSession, results: list[QueuedResult], changes: list[CheckChange | ServiceChange]
+    session: AsyncSession,
+    results: list[QueuedResult],
+    last: list[QueuedResult],
+    changes: list[CheckChange | ServiceChange],
+    rollups: dict[RollupKey, Rollup],
 ) -> None:
     if results:
-        # Core statements, not ORM ones: plain executemany, no per-row ORM bookkeeping.
-        await session.execute(
-            insert(_core_table(ResultRecord)), [_result_row(item) for item in results]
-        )
-        await merge_rollups(session, aggregate((i.check_id, i.result) for i in results))
-        await _update_last_results(session, results)
+        # Plain tuples in one executemany: no per-row ORM or statement bookkeeping.
+        await _RESULT_ROWS.insert(session, results)
+    if last:
+        await _update_last_results(session, last)
+    if rollups:
+        await merge_rollups(session, rollups)
     if changes:
         await session.execute(
             insert(_core_table(StateChangeRecord)), [_history_row(c) for c in changes]
@@ -235,51 +315,11 @@ async def _store(
         await _update_current_states(session, changes)
 
 
-def _result_row(item: QueuedResult) -> dict[str, Any]:
-    result = item.result
-    details = {key: value for key, value in result.details.items() if key != SNAPSHOT_KEY}
-    return {
-        "check_id": item.check_id,
-        "location": result.location,
-        "started_at": result.started_at,
-        "ok": result.ok,
-        "latency_ms": result.latency_ms,
-        "reason": result.reason[:REASON_LENGTH],
-        "severity": result.severity,
-        "phases": bounded_json(result.phases),
-        "details": bounded_json(details),
-    }
-
-
-def bounded_json(value: dict[str, Any], limit: int = MAX_DETAILS_BYTES) -> dict[str, Any]:
-    """JSON-safe and small: anything odd becomes text, anything large a marker."""
-    odd: list[object] = []
-
-    def as_text(item: object) -> str:
-        odd.append(item)
-        return str(item)
-
-    encoded = json.dumps(value, default=as_text, ensure_ascii=False)
-    # Each character takes at most 4 bytes: short text needs no encoding to be measured.
-    if len(encoded) * 4 > limit:
-        size = len(encoded.encode("utf-8"))
-        if size > limit:
-            return {"_truncated": True, "bytes": size}
-    if not odd:
-        return value  # already plain JSON: decoding it again would give the same
-    decoded: dict[str, Any] = json.loads(encoded)
-    return decoded
-
-
-async def _update_last_results(session: AsyncSession, results: list[QueuedResult]) -> None:
-    newest: dict[str, CheckResult] = {}
-    for item in results:
-        known = newest.get(item.check_id)
-        if known is None or item.result.started_at >= known.started_at:
-            newest[item.check_id] = item.result
+async def _update_last_results(session: AsyncSession, last: list[QueuedResult]) -> None:
+    """The checks' last results (the newest of each, see :class:`LastResults`)."""
     rows: list[dict[str, Any]] = []
     snapshots: list[dict[str, Any]] = []
-    for check_id, result in newest.items():
+    for check_id, result in last:
         details = {key: value for key, value in result.details.items() if key != SNAPSHOT_KEY}
         rows.append(
             {
@@ -394,3 +434,6 @@ def _core_table(model: type[Base]) -> Table:
     table = model.__table__
     assert isinstance(table, Table)
     return table
+
+
+_RESULT_ROWS = ResultRows()

@@ -73,6 +73,10 @@ async def get_inspection(session: AsyncSession, *, inspection_id: int) -> Inspec
     return inspection
 
 
+async def get_item(session: AsyncSession, *, item_id: int) -> InspectionItem | None:
+    return await session.get(InspectionItem, item_id)
+
+
 async def items_of(session: AsyncSession, *, inspection_id: int) -> list[InspectionItem]:
     query = (
         select(InspectionItem)

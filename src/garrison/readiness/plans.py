@@ -64,6 +64,11 @@ async def effective_plans(session: AsyncSession, *, config: EventConfig) -> list
     return plans
 
 
+async def plan_edits(session: AsyncSession) -> dict[str, PlanEdit]:
+    """Every stored run-time edit by plan id (who made it and when), stale ones included."""
+    return {edit.plan_id: edit for edit in (await session.scalars(select(PlanEdit))).all()}
+
+
 async def get_plan(session: AsyncSession, *, config: EventConfig, plan_id: str) -> EffectivePlan:
     for found in await effective_plans(session, config=config):
         if found.plan.id == plan_id:

@@ -64,8 +64,14 @@ async def load_facts(
     config: EventConfig,
     since: datetime,
     until: datetime,
+    post: str | None = None,
 ) -> ReportFacts:
+    """``post``: a shift report of that post; its check-ins, coverage gaps and handovers
+    only (the rest is the operations centre's situation over the window)."""
     services = [ServiceFacts(s.id, s.name, s.criticality.value, s.site) for s in config.services]
+    check_ins = await _check_ins(session, since=since, until=until)
+    gaps = await _gaps(session, config=config, since=since, until=until)
+    handovers = await _handovers(session, since=since, until=until)
     return ReportFacts(
         kind=kind,
         event_name=config.event.name,
@@ -78,9 +84,9 @@ async def load_facts(
         incidents=await _incidents(session, until=until),
         detections=await _detections(session, since=since, until=until),
         directives=await _directives(session, until=until),
-        check_ins=await _check_ins(session, since=since, until=until),
-        gaps=await _gaps(session, config=config, since=since, until=until),
-        handovers=await _handovers(session, since=since, until=until),
+        check_ins=[c for c in check_ins if post is None or c.post == post],
+        gaps=[g for g in gaps if post is None or g.post == post],
+        handovers=[h for h in handovers if post is None or h.post == post],
         drills=await _drills(session),
         tasks=await _tasks(session),
         units=[unit.id for unit in config.organisation.units],

@@ -60,6 +60,15 @@ def _subject(config: EventConfig, kind: str, now: datetime) -> tuple[str, str]:
 async def email_report(
     config: EventConfig, *, kind: str, files: list[Path], now: datetime
 ) -> DeliveryOutcome:
+    """Email written report files (the daily report's)."""
+    contents = [(path.name, path.read_bytes()) for path in files]
+    return await email_report_contents(config, kind=kind, contents=contents, now=now)
+
+
+async def email_report_contents(
+    config: EventConfig, *, kind: str, contents: list[tuple[str, bytes]], now: datetime
+) -> DeliveryOutcome:
+    """Email a report given as (file name, content) pairs, e.g. a stored shift report."""
     addresses, missing = recipient_addresses(config)
     settings = config.notifications.email
     if not addresses:
@@ -73,11 +82,11 @@ async def email_report(
         subject, text = _subject(config, kind, now)
     attachments = [
         EmailAttachment(
-            filename=path.name,
-            content=path.read_bytes(),
-            media_type=MEDIA_TYPES[path.suffix.lstrip(".")].split(";")[0],
+            filename=name,
+            content=content,
+            media_type=MEDIA_TYPES[name.rsplit(".", 1)[-1]].split(";")[0],
         )
-        for path in files
+        for name, content in contents
     ]
     try:
         await send_email_with_files(

@@ -40,6 +40,22 @@ async def report_figures(
     return compute_figures(facts)
 
 
+async def shift_figures(
+    session: AsyncSession,
+    *,
+    config: EventConfig,
+    post: str,
+    person: str,
+    since: datetime,
+    until: datetime,
+) -> dict[str, Any]:
+    """The figures of one stretch on duty at ``post`` over ``[since, until)``."""
+    facts = await load_facts(
+        session, kind="shift", config=config, since=since, until=until, post=post
+    )
+    return {**compute_figures(facts), "shift": {"post": post, "person": person}}
+
+
 async def build_report(
     session: AsyncSession,
     *,

@@ -20,6 +20,7 @@ from garrison.errors import GarrisonError
 from garrison.reports.delivery import email_report
 from garrison.reports.service import ReportRequest, build_report
 from garrison.runtime.context import AppContext
+from garrison.storage.engine import reading
 
 logger = logging.getLogger(__name__)
 
@@ -94,8 +95,9 @@ class ReportWorker:
         written = []
         for file_format in ("html", "pdf"):
             async with self.context.sessions() as session:
+                # Reads only: rendering the PDF must not hold SQLite's write lock.
                 content = await build_report(
-                    session,
+                    reading(session),
                     config=config,
                     config_file=self.context.settings.config_file,
                     request=ReportRequest(

@@ -22,6 +22,7 @@ MODEL_MODULES = (
     "garrison.directives.models",
     "garrison.readiness.models",
     "garrison.drills.models",
+    "garrison.reports.models",
 )
 
 

@@ -10,6 +10,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from garrison.auth.principal import RequestOrigin
 from garrison.runtime.context import AppContext
+from garrison.storage.engine import reading
+
+_READING_METHODS = frozenset({"GET", "HEAD"})
 
 
 def get_context(request: Request) -> AppContext:
@@ -21,9 +24,14 @@ def get_context(request: Request) -> AppContext:
 Context = Annotated[AppContext, Depends(get_context)]
 
 
-async def get_db_session(context: Context) -> AsyncIterator[AsyncSession]:
-    """A session per request; views commit explicitly, anything uncommitted is rolled back."""
+async def get_db_session(request: Request, context: Context) -> AsyncIterator[AsyncSession]:
+    """A session per request; views commit explicitly, anything uncommitted is rolled back.
+
+    GET and HEAD read (mostly): on SQLite they do not queue behind writers.
+    """
     async with context.sessions() as session:
+        if request.method in _READING_METHODS:
+            reading(session)
         yield session
 
 

@@ -9,6 +9,7 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from garrison.storage.engine import READING_OPTIONS
 from garrison.web.dependencies import Context
 
 router = APIRouter(tags=["health"], include_in_schema=False)
@@ -25,6 +26,8 @@ async def readyz(context: Context) -> JSONResponse:
     database_ok = True
     try:
         async with context.engine.connect() as connection:
+            # Not behind SQLite's writers: a busy store is still a reachable one.
+            await connection.execution_options(**READING_OPTIONS)
             await connection.execute(text("SELECT 1"))
     except (SQLAlchemyError, OSError) as exc:
         logger.warning("readiness: database unreachable: %s", type(exc).__name__)

@@ -8,12 +8,20 @@ import socket
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import pytest
+from pydantic import ValidationError
+
 from garrison.config.detection import DetectionSettings
 from garrison.detection.ingest import service
 from garrison.detection.ingest.worker import IngestWorker
 from garrison.detection.pipeline import pipeline_for
 from garrison.runtime.context import AppContext
-from tests.detection.ingest.factories import RecordingSink, detection_settings, metric
+from tests.detection.ingest.factories import (
+    RecordingSink,
+    detection_settings,
+    eventually,
+    metric,
+)
 from tests.process import free_port
 
 
@@ -94,3 +102,28 @@ async def test_a_source_that_cannot_start_is_shown_down_and_the_others_run(
             assert worker.bound["fine"] == ("127.0.0.1", free)
             assert metric(context.registry, "garrison_ingest_source_up", {"source": "busy"}) == 0
             assert metric(context.registry, "garrison_ingest_source_up", {"source": "fine"}) == 1
+
+
+async def test_the_udp_intake_buffer_size_is_a_setting(context: AppContext) -> None:
+    port = free_port()
+    settings = detection_settings(
+        {"name": "udp", "type": "syslog_udp", "port": port},
+        queues={"udp_intake_datagrams": 100},
+    )
+    async with _running(context, settings):
+        # Sent while the loop cannot read: all 300 wait in the kernel, then 100 fit.
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as client:
+            for number in range(300):
+                client.sendto(b"<13>Jun  1 08:00:00 gw app: line %d" % number, ("127.0.0.1", port))
+        dropped = {"source": "udp", "reason": "buffer_full"}
+        await eventually(
+            lambda: metric(context.registry, "garrison_ingest_dropped_total", dropped) == 200,
+            what="200 dropped",
+        )
+    assert metric(context.registry, "garrison_ingest_events_total", {"source": "udp"}) == 100
+
+
+def test_the_udp_intake_buffer_size_is_bounded() -> None:
+    for wrong in (99, 1_000_001):
+        with pytest.raises(ValidationError, match="udp_intake_datagrams"):
+            detection_settings(queues={"udp_intake_datagrams": wrong})

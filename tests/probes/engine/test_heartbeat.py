@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 from datetime import timedelta
@@ -17,6 +18,7 @@ from garrison.probes.scheduler import next_slot
 from garrison.runtime.context import AppContext
 from tests.auth.factories import audit_actions, bearer, make_token, make_user
 from tests.probes.engine.factories import (
+    WAIT_SECONDS,
     EventRecorder,
     ScriptedRunner,
     advance_to,
@@ -116,10 +118,17 @@ async def test_beats_keep_it_up_and_silence_turns_it_down(
         await recorder.wait_for(lambda: recorder.check_moves("backup-job") == [("unknown", "up")])
         check = worker.plan.checks["backup-job"]
         clock = clock_of(context)
+        assert worker.live is not None
+        writer = worker.live.writer
         # The first run after the beat still finds it within the interval.
         await advance_to(clock, next_slot(check, clock.now()))
+        # Each run is judged before the clock moves on (else it would end past the next slot).
+        async with asyncio.timeout(WAIT_SECONDS):
+            await writer.wait_written(2)
         # Then two runs without a beat: DOWN (about interval x fail_after after the last beat).
         await advance_to(clock, next_slot(check, clock.now() + timedelta(seconds=60)))
+        async with asyncio.timeout(WAIT_SECONDS):
+            await writer.wait_written(3)
         await advance_to(clock, next_slot(check, clock.now()))
         await recorder.wait_for(lambda: ("up", "down") in recorder.check_moves("backup-job"))
         assert (await client.post(f"/api/v1/heartbeat/backup-job/{TOKEN}")).status_code == 200

@@ -204,3 +204,44 @@ async def test_run_now_and_pause(
     await recorder.wait_for("portal", 2)
     assert not scheduler.run_now("unknown")
     assert scheduler.running == 1
+
+
+async def test_run_now_during_a_run_runs_once_more_after_it_and_keeps_the_grid(
+    clock: ManualClock, setup: tuple[Scheduler, ScriptedRunner, Recorder]
+) -> None:
+    scheduler, runner, recorder = setup
+    (check,) = checks(http_check("slow", interval=30, timeout=20))
+    runner.script("slow", "stubborn", then=True)
+    scheduler.start([check])
+    slot = next_slot(check, T0)
+    clock.advance((slot - clock.now()).total_seconds())
+    await runner.wait_for_calls("slow", 1)
+    # Asked twice while the run goes on: one more run, right after it, not two.
+    assert scheduler.run_now("slow")
+    assert scheduler.run_now("slow")
+    await asyncio.sleep(0)
+    assert len(runner.calls_of("slow")) == 1
+    clock.advance(1)
+    runner.release.set()
+    results = await recorder.wait_for("slow", 2)
+    assert all(result.ok for result in results)
+    calls = runner.calls_of("slow")
+    assert [run.started_at for run in calls] == [slot, slot + timedelta(seconds=1)]
+    # The extra run did not move the grid: the next run is on the next slot.
+    clock.advance((slot + timedelta(seconds=30) - clock.now()).total_seconds())
+    await recorder.wait_for("slow", 3)
+    assert runner.calls_of("slow")[2].started_at == slot + timedelta(seconds=30)
+    assert [o.kind for o in recorder.outcomes] == ["ok", "ok", "ok"]
+
+
+async def test_run_now_on_a_paused_check_runs_nothing(
+    clock: ManualClock, setup: tuple[Scheduler, ScriptedRunner, Recorder]
+) -> None:
+    scheduler, runner, _recorder = setup
+    (check,) = checks(http_check("portal", interval=10, timeout=5))
+    scheduler.start([check], paused=["portal"])
+    assert scheduler.run_now("portal")
+    clock.advance(25)
+    for _ in range(5):
+        await asyncio.sleep(0)
+    assert runner.calls_of("portal") == []

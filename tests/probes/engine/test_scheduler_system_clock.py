@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 
 import pytest
@@ -60,3 +61,21 @@ async def test_a_hung_run_ends_as_a_timeout_on_the_loop_timer(
     assert timed_out.details == {"timed_out": True}
     kinds = {outcome.check.id: outcome.kind for outcome in recorder.outcomes}
     assert kinds == {"hung": "timeout", "healthy": "ok"}
+
+
+async def test_checks_wait_on_one_timer_and_all_run_on_time(
+    setup: tuple[Scheduler, ScriptedRunner, Recorder],
+) -> None:
+    scheduler, _runner, recorder = setup
+    many = checks(*(http_check(f"c{n}", interval=1, timeout=0.5) for n in range(300)))
+    tasks_before = len(asyncio.all_tasks())
+    scheduler.start(many)
+    # Waiting for their slots takes no task per check: one timer of the event loop.
+    assert len(asyncio.all_tasks()) == tasks_before
+    for check in many:
+        await recorder.wait_for(check.id, 1)
+    assert {outcome.kind for outcome in recorder.outcomes} == {"ok"}
+    # A start waits for its tick at most (plus whatever else the loop was busy with).
+    lags = [(o.started - o.planned).total_seconds() for o in recorder.outcomes]
+    assert min(lags) >= 0
+    assert max(lags) < 0.5

@@ -20,10 +20,12 @@ class DetectionAlert(Base):
         Index("ix_detection_alert_rule_id", "rule_id"),
         Index("ix_detection_alert_last_seen_at", "last_seen_at"),
         Index("ix_detection_alert_source_address", "source_address"),
+        Index("ix_detection_alert_drill", "drill_run_id", "drill_inject"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    alert_id: Mapped[str] = mapped_column(String(36), unique=True)
+    # Unique and set before insert: new alerts of a batch are inserted in one statement.
+    alert_id: Mapped[str] = mapped_column(String(36), unique=True, insert_sentinel=True)
     fingerprint: Mapped[str] = mapped_column(String(64))
     rule_id: Mapped[str] = mapped_column(String(200))
     rule_title: Mapped[str] = mapped_column(String(500))
@@ -43,6 +45,9 @@ class DetectionAlert(Base):
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime())
     count: Mapped[int] = mapped_column(Integer, default=1)
     is_drill: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A drill's alert: the drill run and the inject (its position in the plan) it came from.
+    drill_run_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    drill_inject: Mapped[int | None] = mapped_column(Integer, default=None)
 
 
 class DetectionKnownAddress(Base):

@@ -36,6 +36,7 @@ class DetectionAlertOut(BaseModel):
     last_seen_at: datetime
     count: int
     is_drill: bool
+    drill_run_id: int | None = None  # the drill (run) a drill's alert was injected by
 
     @classmethod
     def from_alert(cls, alert: DetectionAlert) -> DetectionAlertOut:
@@ -63,6 +64,7 @@ class DetectionAlertOut(BaseModel):
             last_seen_at=alert.last_seen_at,
             count=alert.count,
             is_drill=alert.is_drill,
+            drill_run_id=alert.drill_run_id,
         )
 
 

@@ -8,17 +8,18 @@ flood does not write one audit entry per event.
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garrison.audit.actor import Actor
-from garrison.audit.service import record_audit
+from garrison.audit.service import AuditDraft, record_audits
 from garrison.detection.alerts.models import DetectionAlert, DetectionKnownAddress
 from garrison.detection.detectors.admin_login import LearnedAddress
 from garrison.detection.findings import Finding
@@ -31,6 +32,21 @@ MAX_TEXT_CHARS = 2000
 MAX_MATCHED_FIELDS = 50
 MAX_LIST_LIMIT = 500
 MAX_KNOWN_ADDRESSES = 100_000
+# Values in one ``IN (...)`` of a batch's lookup (well under every backend's limit).
+QUERY_CHUNK = 500
+
+
+@dataclass(frozen=True, slots=True)
+class DrillMark:
+    """The drill run and inject (its position in the plan) an alert is injected for."""
+
+    run_id: int
+    inject: int
+
+    def fingerprint(self, finding: Finding) -> str:
+        """A drill's own fingerprint: its alerts never deduplicate into real ones."""
+        key = f"drill:{self.run_id}:{self.inject}:{finding.fingerprint}"
+        return hashlib.sha256(key.encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,65 +67,82 @@ async def record_findings(
     now: datetime,
     dedup_window: timedelta,
     actor: Actor,
+    drill: DrillMark | None = None,
 ) -> list[DetectionAlert]:
-    """Store findings as alerts; returns the alerts that are new (to announce on the bus)."""
+    """Store findings as alerts; returns the alerts that are new (to announce on the bus).
+
+    ``drill``: the findings come from a drill inject; their alerts are marked as the
+    drill's (``is_drill``, run and inject) and deduplicate only among themselves."""
+    fingerprints = [
+        finding.fingerprint if drill is None else drill.fingerprint(finding) for finding in findings
+    ]
+    # One query for the whole batch (in chunks), one insert, one audit append: a flood of
+    # findings costs a few statements, not a few per finding.
+    recent = await _recent_alerts(session, fingerprints, since=now - dedup_window)
     created: list[DetectionAlert] = []
     touched: dict[str, DetectionAlert] = {}
     repeats: dict[str, int] = {}
-    for finding in findings:
-        fingerprint = finding.fingerprint
-        alert = touched.get(fingerprint)
+    for finding, fingerprint in zip(findings, fingerprints, strict=True):
+        alert = touched.get(fingerprint) or recent.get(fingerprint)
+        touched[fingerprint] = alert or _new_alert(
+            finding, fingerprint=fingerprint, now=now, drill=drill
+        )
         if alert is None:
-            alert = await _recent_alert(session, fingerprint, since=now - dedup_window)
-        if alert is None:
-            alert = _new_alert(finding, fingerprint=fingerprint, now=now)
-            session.add(alert)
-            await session.flush()
-            await record_audit(
-                session,
-                actor=actor,
-                action="detection.alert_raised",
-                target_type="detection_alert",
-                target_id=alert.alert_id,
-                at=now,
-                after=_audit_view(alert),
-            )
-            created.append(alert)
+            created.append(touched[fingerprint])
         else:
             alert.count += 1
             alert.last_seen_at = now
             repeats[alert.alert_id] = repeats.get(alert.alert_id, 0) + 1
-        touched[fingerprint] = alert
+    session.add_all(created)
     await session.flush()
+    drafts = [
+        AuditDraft(
+            action="detection.alert_raised",
+            target_type="detection_alert",
+            target_id=alert.alert_id,
+            after=_audit_view(alert),
+        )
+        for alert in created
+    ]
     for alert in touched.values():
         added = repeats.get(alert.alert_id)
         if added:
-            await record_audit(
-                session,
-                actor=actor,
-                action="detection.alert_repeated",
-                target_type="detection_alert",
-                target_id=alert.alert_id,
-                at=now,
-                before={"count": alert.count - added},
-                after={"count": alert.count},
+            drafts.append(
+                AuditDraft(
+                    action="detection.alert_repeated",
+                    target_type="detection_alert",
+                    target_id=alert.alert_id,
+                    before={"count": alert.count - added},
+                    after={"count": alert.count},
+                )
             )
+    await record_audits(session, actor=actor, at=now, drafts=drafts)
     return created
 
 
-async def _recent_alert(
-    session: AsyncSession, fingerprint: str, *, since: datetime
-) -> DetectionAlert | None:
-    query = (
-        select(DetectionAlert)
-        .where(DetectionAlert.fingerprint == fingerprint, DetectionAlert.last_seen_at >= since)
-        .order_by(DetectionAlert.id.desc())
-        .limit(1)
-    )
-    return (await session.scalars(query)).first()
+async def _recent_alerts(
+    session: AsyncSession, fingerprints: Sequence[str], *, since: datetime
+) -> dict[str, DetectionAlert]:
+    """The newest alert of each fingerprint last seen since ``since``, by fingerprint."""
+    wanted = list(dict.fromkeys(fingerprints))
+    found: dict[str, DetectionAlert] = {}
+    for start in range(0, len(wanted), QUERY_CHUNK):
+        query = (
+            select(DetectionAlert)
+            .where(
+                DetectionAlert.fingerprint.in_(wanted[start : start + QUERY_CHUNK]),
+                DetectionAlert.last_seen_at >= since,
+            )
+            .order_by(DetectionAlert.id.desc())
+        )
+        for alert in (await session.scalars(query)).all():
+            found.setdefault(alert.fingerprint, alert)
+    return found
 
 
-def _new_alert(finding: Finding, *, fingerprint: str, now: datetime) -> DetectionAlert:
+def _new_alert(
+    finding: Finding, *, fingerprint: str, now: datetime, drill: DrillMark | None
+) -> DetectionAlert:
     rule = finding.rule
     last = finding.events[-1] if finding.events else None
     return DetectionAlert(
@@ -132,7 +165,9 @@ def _new_alert(finding: Finding, *, fingerprint: str, now: datetime) -> Detectio
         first_seen_at=now,
         last_seen_at=now,
         count=1,
-        is_drill=False,
+        is_drill=drill is not None,
+        drill_run_id=None if drill is None else drill.run_id,
+        drill_inject=None if drill is None else drill.inject,
     )
 
 
@@ -180,6 +215,8 @@ def _audit_view(alert: DetectionAlert) -> dict[str, Any]:
         "rule_author": alert.rule_author,
         "fingerprint": alert.fingerprint,
         "source_address": alert.source_address,
+        "is_drill": alert.is_drill,
+        "drill_run_id": alert.drill_run_id,
     }
 
 
@@ -238,34 +275,47 @@ async def known_addresses(session: AsyncSession) -> list[tuple[str, str, datetim
 async def remember_addresses(
     session: AsyncSession, *, learned: Iterable[LearnedAddress], actor: Actor, now: datetime
 ) -> int:
-    """Store newly seen administrator addresses (audited); known ones only get a new time."""
-    stored = 0
+    """Store newly seen administrator addresses (audited); known ones only get a new time.
+
+    One lookup for the batch (in chunks), one insert and one audit append for the new ones."""
+    seen: dict[tuple[str, str], tuple[datetime, datetime]] = {}  # first and last time
     for item in learned:
+        key = (item.account[:200], item.address[:64])
+        first, last = seen.get(key, (item.at, item.at))
+        seen[key] = (min(first, item.at), max(last, item.at))
+    keys = list(seen)
+    known: dict[tuple[str, str], DetectionKnownAddress] = {}
+    for start in range(0, len(keys), QUERY_CHUNK):
+        pairs = keys[start : start + QUERY_CHUNK]
         query = select(DetectionKnownAddress).where(
-            DetectionKnownAddress.account == item.account,
-            DetectionKnownAddress.address == item.address,
+            tuple_(DetectionKnownAddress.account, DetectionKnownAddress.address).in_(pairs)
         )
-        row = (await session.scalars(query)).first()
-        if row is not None:
-            row.last_seen_at = max(row.last_seen_at, item.at)
+        for row in (await session.scalars(query)).all():
+            known[(row.account, row.address)] = row
+    added: list[dict[str, Any]] = []
+    for key, (first, last) in seen.items():
+        existing = known.get(key)
+        if existing is not None:
+            existing.last_seen_at = max(existing.last_seen_at, last)
             continue
-        row = DetectionKnownAddress(
-            account=item.account[:200],
-            address=item.address[:64],
-            first_seen_at=item.at,
-            last_seen_at=item.at,
+        account, address = key
+        added.append(
+            {"account": account, "address": address, "first_seen_at": first, "last_seen_at": last}
         )
-        session.add(row)
-        await session.flush()
-        await record_audit(
-            session,
-            actor=actor,
+    await session.flush()
+    if added:
+        # Core insert: one executemany, no ids read back (nothing here needs them).
+        table = DetectionKnownAddress.__table__
+        assert isinstance(table, Table)
+        await session.execute(insert(table), added)
+    drafts = [
+        AuditDraft(
             action="detection.admin_address_learned",
             target_type="detection_known_address",
-            target_id=f"{row.account}@{row.address}",
-            at=now,
-            after={"account": row.account, "address": row.address},
+            target_id=f"{row['account']}@{row['address']}",
+            after={"account": row["account"], "address": row["address"]},
         )
-        stored += 1
-    await session.flush()
-    return stored
+        for row in added
+    ]
+    await record_audits(session, actor=actor, at=now, drafts=drafts)
+    return len(added)

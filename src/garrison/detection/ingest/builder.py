@@ -27,6 +27,8 @@ from garrison.detection.parsers import (
 from garrison.detection.parsers.documents import check_depth
 from garrison.detection.records import LogEvent, LogSource
 
+MAX_MERGED_TAGS = 64
+
 
 @dataclass(frozen=True, slots=True)
 class Refusal:
@@ -63,6 +65,9 @@ class EventBuilder:
         self._parser: LogParser = create_parser(parser)
         self._zone = zone
         self._metrics = metrics
+        self._last_context: ParseContext | None = None
+        # The configured tag merged with each product's own (a few distinct values).
+        self._merged: dict[LogSource, LogSource] = {}
 
     @classmethod
     def for_source(
@@ -108,7 +113,9 @@ class EventBuilder:
         return self.from_line(self.decode(data), received_at)
 
     def from_line(self, line: str, received_at: datetime) -> Built:
-        if len(line.encode("utf-8", errors="replace")) > self.limits.max_event_bytes:
+        limit = self.limits.max_event_bytes
+        # A character is at most 4 bytes of UTF-8: most lines need no encoding to know.
+        if len(line) * 4 > limit and len(line.encode("utf-8", errors="replace")) > limit:
             line = _cut(line, self.limits.max_event_bytes)
             self.count_rejected("truncated")
         if not line.strip():
@@ -140,9 +147,14 @@ class EventBuilder:
         return Built(self._events(record, raw=raw, received_at=received_at))
 
     def _context(self, received_at: datetime) -> ParseContext:
-        return ParseContext(
-            received_at=received_at, zone=self._zone, max_json_depth=self.limits.max_json_depth
-        )
+        # The lines of one burst share their arrival time, and so their context.
+        context = self._last_context
+        if context is None or context.received_at is not received_at:
+            context = ParseContext(
+                received_at=received_at, zone=self._zone, max_json_depth=self.limits.max_json_depth
+            )
+            self._last_context = context
+        return context
 
     def _refuse(self, reason: str, detail: str) -> Built:
         self.count_rejected(reason)
@@ -169,7 +181,11 @@ class EventBuilder:
                     service=self.service,
                 )
             ]
-        logsource = _merge(self.tag, record.logsource)
+        logsource = self._merged.get(record.logsource)
+        if logsource is None:
+            logsource = _merge(self.tag, record.logsource)
+            if len(self._merged) < MAX_MERGED_TAGS:
+                self._merged[record.logsource] = logsource
         event = LogEvent(
             source=self.source,
             received_at=received_at,

@@ -1,14 +1,21 @@
 """Writing events to the searchable store off the hot path, and forgetting old ones.
 
 The store is a sink of the pipeline: ``accept`` only appends to a bounded buffer; a
-separate loop writes batches. A full buffer or a failed write loses events from the
-store (counted), never from detection.
+separate task writes batches of up to ``WRITE_BATCH`` events, each one multi-row insert
+in one transaction, waiting up to ``LINGER_SECONDS`` for a batch to fill, and not
+while alerts wait to be stored (``AlertsFirst``) — unless they have kept it waiting for
+``MAX_ALERT_WAIT_SECONDS``: then one batch goes anyway, so that a steady stream of
+alerts delays each by one batch at most instead of starving the store. When writing
+falls behind, the buffer's bound drops the *oldest* events waiting (counted as
+``buffer_full``): search loses some history, detection loses nothing. A failed write
+loses its batch from the store (counted as ``write_failed``), never from detection.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import logging
 from collections.abc import Sequence
 from datetime import datetime, timedelta
@@ -18,13 +25,15 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from garrison.detection.ingest import service
 from garrison.detection.ingest.metrics import IngestMetrics
-from garrison.detection.pipeline import DEFAULT_QUEUE_BYTES, event_size
+from garrison.detection.pipeline import DEFAULT_QUEUE_BYTES, AlertsFirst, event_size
 from garrison.detection.records import LogEvent
 
 logger = logging.getLogger(__name__)
 
 WRITE_BATCH = 1000
+LINGER_SECONDS = 0.2
 RETRY_SECONDS = 2.0
+MAX_ALERT_WAIT_SECONDS = 2.0
 
 
 class EventStore:
@@ -36,6 +45,9 @@ class EventStore:
         capacity: int,
         max_bytes: int = DEFAULT_QUEUE_BYTES,
         batch: int = WRITE_BATCH,
+        linger: float = LINGER_SECONDS,
+        alerts_first: AlertsFirst | None = None,
+        max_alert_wait: float = MAX_ALERT_WAIT_SECONDS,
     ) -> None:
         self._sessions = sessions
         self._metrics = metrics
@@ -43,8 +55,12 @@ class EventStore:
         self._max_bytes = max_bytes
         self._bytes = 0
         self._batch = batch
+        self._linger = linger
+        self._alerts_first = alerts_first
+        self._max_alert_wait = max_alert_wait
         self._buffer: collections.deque[LogEvent] = collections.deque()
         self._waiting = asyncio.Event()
+        self._full = asyncio.Event()
         self._idle = asyncio.Event()
         self._idle.set()
 
@@ -53,19 +69,24 @@ class EventStore:
         return len(self._buffer)
 
     async def accept(self, events: Sequence[LogEvent]) -> None:
-        dropped = 0
+        buffer = self._buffer
+        added = 0
         for event in events:
-            size = event_size(event)
-            if len(self._buffer) >= self._capacity or self._bytes + size > self._max_bytes:
-                dropped += 1
-                continue
-            self._buffer.append(event)
-            self._bytes += size
+            buffer.append(event)
+            added += event_size(event)
+        self._bytes += added
+        dropped = 0
+        # Over a bound: the oldest events waiting go (one event is always kept).
+        while len(buffer) > 1 and (len(buffer) > self._capacity or self._bytes > self._max_bytes):
+            self._bytes -= event_size(buffer.popleft())
+            dropped += 1
         if dropped:
             self._metrics.store_dropped.labels("buffer_full").inc(dropped)
-        if self._buffer:
+        if buffer:
             self._idle.clear()
             self._waiting.set()
+        if len(buffer) >= self._batch:
+            self._full.set()
 
     async def run(self) -> None:
         """Write batches until cancelled; a failed write drops that batch and waits a bit."""
@@ -74,6 +95,15 @@ class EventStore:
                 self._idle.set()
                 self._waiting.clear()
                 await self._waiting.wait()
+            # Fewer, larger transactions: wait a little for a batch to fill.
+            if len(self._buffer) < self._batch:
+                self._full.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._full.wait(), self._linger)
+            if self._alerts_first is not None:
+                # Alerts waiting to be stored go first, for a while.
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._alerts_first.clear(), self._max_alert_wait)
             if not await self.write_batch():
                 await asyncio.sleep(RETRY_SECONDS)
 

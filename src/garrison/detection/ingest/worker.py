@@ -58,6 +58,7 @@ class IngestWorker:
             metrics=state.pipeline.metrics,
             capacity=settings.queues.store_events,
             max_bytes=settings.queues.store_bytes,
+            alerts_first=state.pipeline.alerts_first,
         )
         state.pipeline.add_sink(STORE_SINK, self.store)
         async with contextlib.AsyncExitStack() as stack, asyncio.TaskGroup() as tasks:
@@ -78,15 +79,16 @@ class IngestWorker:
             builder = state.builders[source.name]
             try:
                 if isinstance(source, SyslogUdpSource):
-                    transport = await open_udp_listener(
+                    listener = await open_udp_listener(
                         bind=source.bind,
                         port=source.port,
                         builder=builder,
                         pipeline=state.pipeline,
                         now=self.context.clock.now,
+                        capacity=state.settings.queues.udp_intake_datagrams,
                     )
-                    stack.callback(transport.close)
-                    self.bound[source.name] = transport.get_extra_info("sockname")[:2]
+                    stack.callback(listener.close)
+                    self.bound[source.name] = listener.get_extra_info("sockname")[:2]
                 else:
                     tls = (
                         server_ssl_context(source.tls.cert_file, source.tls.key_file)

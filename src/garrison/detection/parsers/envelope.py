@@ -48,6 +48,13 @@ class Envelope:
     message: str  # after the tag (or the whole rest when there is no tag)
     rest: str  # everything after the timestamp (and priority), tag included
     fields: dict[str, Any] = field(default_factory=dict)
+    # When the line arrived: the time of a line that carries none (parsers' memories age by it).
+    received_at: datetime | None = None
+
+    @property
+    def moment(self) -> datetime | None:
+        """The line's own time, else when it arrived."""
+        return self.timestamp or self.received_at
 
     @property
     def is_syslog(self) -> bool:
@@ -67,7 +74,7 @@ def split_envelope(line: str, context: ParseContext) -> Envelope:
         text = text[pri.end() :]
         rfc5424 = _RFC5424.match(text)
         if rfc5424:
-            return _from_rfc5424(rfc5424, extra)
+            return _from_rfc5424(rfc5424, extra, context.received_at)
     found = find_leading_time(text, received_at=context.received_at, zone=context.zone)
     timestamp = None
     if found is not None:
@@ -81,7 +88,7 @@ def split_envelope(line: str, context: ParseContext) -> Envelope:
             extra["pid"] = pid
     if host is not None:
         extra["hostname"] = host
-    return Envelope(timestamp, host, program, pid, message, rest, extra)
+    return Envelope(timestamp, host, program, pid, message, rest, extra, context.received_at)
 
 
 def _split_tag(text: str) -> tuple[str | None, str | None, str | None, str]:
@@ -111,7 +118,7 @@ def _match_tag(text: str, *, allow_bare: bool) -> tuple[str, str | None, int] | 
     return match.group("prog"), match.group("pid"), match.end()
 
 
-def _from_rfc5424(match: re.Match[str], extra: dict[str, Any]) -> Envelope:
+def _from_rfc5424(match: re.Match[str], extra: dict[str, Any], received_at: datetime) -> Envelope:
     def value(name: str) -> str | None:
         text = match.group(name)
         return None if text == "-" else text
@@ -148,4 +155,5 @@ def _from_rfc5424(match: re.Match[str], extra: dict[str, Any]) -> Envelope:
         message,
         message,
         {key: item for key, item in extra.items() if item is not None},
+        received_at,
     )

@@ -55,6 +55,7 @@ PARSER_NAMES: tuple[str, ...] = (
     "pure_ftpd",
 )
 _SYSLOG = LogSource(product="linux", service="syslog")
+MAX_KNOWN_PROGRAMS = 4096
 _MESSAGE_KEYS = ("message", "log", "MESSAGE", "msg")
 _PROGRAM_KEYS = ("appname", "SYSLOG_IDENTIFIER", "program", "ident", "app_name")
 _HOST_KEYS = ("hostname", "host", "_HOSTNAME", "host.name", "Hostname")
@@ -110,6 +111,8 @@ class LogParser:
         self.name = name
         self._chain = _chain(name) if name not in ("json", "windows") else []
         self._pam = next((r for r in self._chain if isinstance(r, PamRecogniser)), None)
+        # Program name → the product parsers that own it (asked of every line).
+        self._owners: dict[str | None, list[Recogniser]] = {}
 
     def parse_line(self, line: str, context: ParseContext) -> ParsedRecord | None:
         if self.name in ("json", "windows") or (
@@ -177,7 +180,12 @@ class LogParser:
         return ParsedRecord("syslog", _SYSLOG, fields, envelope.timestamp, envelope.host)
 
     def _recognise(self, envelope: Envelope) -> Recognised | None:
-        owners = [r for r in self._chain if owns_program(envelope.program, r.programs)]
+        owners = self._owners.get(envelope.program)
+        if owners is None:
+            owners = [r for r in self._chain if owns_program(envelope.program, r.programs)]
+            if len(self._owners) >= MAX_KNOWN_PROGRAMS:
+                self._owners.clear()
+            self._owners[envelope.program] = owners
         best: Recognised | None = None
         for recogniser in owners:
             found = recogniser.recognise(envelope)

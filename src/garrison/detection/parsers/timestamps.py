@@ -56,8 +56,57 @@ _PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
 )
 
 
+_BSD = dict(_PATTERNS)["bsd"]
+# Only the "bsd" shape starts with a month's name (the others start with "@", a digit, "["
+# or a day's name), so a line starting with one can try it first: syslog's usual case.
+_MONTH_STARTS = frozenset(
+    variant for name in MONTHS for variant in (name, name.title(), name.upper())
+)
+_BSD_CACHE_SIZE = 64
+
+
+class _BsdTimes:
+    """RFC 3164 times already built: lines of one second share theirs."""
+
+    def __init__(self) -> None:
+        self._known: dict[tuple[str, tzinfo, int], datetime | None] = {}
+        # The local year of the last arrival time seen (lines of a burst share theirs).
+        self._last_year: tuple[datetime, tzinfo, int] | None = None
+
+    def moment(
+        self, match: re.Match[str], *, received_at: datetime, zone: tzinfo
+    ) -> datetime | None:
+        last = self._last_year
+        if last is not None and last[0] is received_at and last[1] is zone:
+            year = last[2]
+        else:
+            year = _year_of(received_at, zone)
+            self._last_year = (received_at, zone, year)
+        key = (match.group(0), zone, year)
+        try:
+            local = self._known[key]
+        except KeyError:
+            local = _build(match, received_at=None, zone=zone, year=year)
+            if len(self._known) >= _BSD_CACHE_SIZE:
+                self._known.clear()
+            self._known[key] = local
+        if local is None or local <= received_at + timedelta(days=1):
+            return local
+        # Not from the future: the year before (as _build decides without the cache).
+        return _build(match, received_at=None, zone=zone, year=year - 1)
+
+
+_BSD_TIMES = _BsdTimes()
+
+
 def find_leading_time(text: str, *, received_at: datetime, zone: tzinfo) -> FoundTime | None:
     """The timestamp the text starts with, if any, and where the rest begins."""
+    if text[:3] in _MONTH_STARTS:
+        match = _BSD.match(text)
+        if match is not None:
+            return FoundTime(
+                _BSD_TIMES.moment(match, received_at=received_at, zone=zone), match.end()
+            )
     for name, pattern in _PATTERNS:
         match = pattern.match(text)
         if match is None:
@@ -73,16 +122,22 @@ def find_leading_time(text: str, *, received_at: datetime, zone: tzinfo) -> Foun
     return None
 
 
-def _build(match: re.Match[str], *, received_at: datetime | None, zone: tzinfo) -> datetime | None:
+def _build(
+    match: re.Match[str],
+    *,
+    received_at: datetime | None,
+    zone: tzinfo,
+    year: int | None = None,
+) -> datetime | None:
     parts = match.groupdict()
     month = MONTHS[parts["mon"].lower()] if parts.get("mon") else int(parts["mo"])
     frac = (parts.get("frac") or "0")[:6].ljust(6, "0")
-    if not parts.get("y") and received_at is None:
+    if not parts.get("y") and received_at is None and year is None:
         return None
     try:
         # The wall-clock fields; the right zone replaces this placeholder below.
         moment = datetime(
-            int(parts["y"]) if parts.get("y") else _year_of(received_at, zone),
+            int(parts["y"]) if parts.get("y") else year or _year_of(received_at, zone),
             month,
             int(parts["d"]),
             int(parts["h"]),

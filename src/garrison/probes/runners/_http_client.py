@@ -12,7 +12,7 @@ import asyncio
 import codecs
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from time import perf_counter
 from urllib.parse import urljoin, urlsplit
@@ -29,6 +29,7 @@ MAX_REDIRECTS = 5
 REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
 USER_AGENT = "Garrison-probe/1"
 _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
+_CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.IGNORECASE)
 _FORBIDDEN_IN_VALUE = re.compile(r"[\r\n\x00]")
 _HOP_HEADERS = frozenset({"connection", "content-length", "transfer-encoding"})
 _CREDENTIAL_HEADERS = frozenset({"authorization", "cookie", "proxy-authorization"})
@@ -56,8 +57,12 @@ class HttpResponse:
     body: bytes
     truncated: bool
     redirects: tuple[str, ...]
+    joined: Mapping[str, str] | None = field(default=None, repr=False, compare=False)
+    """The headers by (lower-case) name, repeated ones joined; built with the response."""
 
     def header(self, name: str) -> str | None:
+        if self.joined is not None:
+            return self.joined.get(name)
         values = [value for key, value in self.headers if key == name]
         return ", ".join(values) if values else None
 
@@ -66,12 +71,15 @@ class HttpResponse:
 
     def charset(self) -> str:
         content_type = self.header("content-type") or ""
-        match = re.search(r"charset=[\"']?([\w.:-]+)", content_type, re.IGNORECASE)
-        if match:
-            try:
-                return codecs.lookup(match.group(1)).name
-            except LookupError:
-                return "utf-8"
+        match = _CHARSET.search(content_type)
+        return _codec_name(match.group(1)) if match else "utf-8"
+
+
+@lru_cache(maxsize=256)
+def _codec_name(label: str) -> str:
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
         return "utf-8"
 
 
@@ -356,16 +364,23 @@ async def fetch(url: str, options: HttpOptions, trace: Trace) -> HttpResponse:
 
 
 def _response(url: str, protocol: _ResponseProtocol, redirects: tuple[str, ...]) -> HttpResponse:
+    headers: list[tuple[str, str]] = []
+    joined: dict[str, str] = {}
+    for raw_name, raw_value in protocol.headers:
+        name = raw_name.decode("latin-1").lower()
+        value = raw_value.decode("latin-1").strip()
+        headers.append((name, value))
+        known = joined.get(name)
+        joined[name] = value if known is None else f"{known}, {value}"
+    body = protocol.body
     return HttpResponse(
         url=url,
         status=protocol.status,
         reason=protocol.reason.decode("latin-1").strip(),
         version=protocol.version,
-        headers=tuple(
-            (name.decode("latin-1").lower(), value.decode("latin-1").strip())
-            for name, value in protocol.headers
-        ),
-        body=b"".join(protocol.body),
+        headers=tuple(headers),
+        body=body[0] if len(body) == 1 else b"".join(body),
         truncated=protocol.truncated,
         redirects=redirects,
+        joined=joined,
     )

@@ -1,9 +1,9 @@
-"""Pieces the product parsers share: the recogniser interface and a per-connection memory."""
+"""Pieces the product parsers share: the recogniser interface and failure patterns."""
 
 from __future__ import annotations
 
+import functools
 import re
-from collections import OrderedDict
 from collections.abc import Callable
 from typing import Protocol
 
@@ -41,6 +41,13 @@ def text_of(envelope: Envelope, programs: frozenset[str]) -> str:
 def owns_program(program: str | None, programs: frozenset[str]) -> bool:
     if program is None:
         return False
+    return _owns(program, programs)
+
+
+# Every line asks this of every product parser; programs are few, so answers are kept
+# (a frozenset keeps its hash, so a lookup costs two cached hashes).
+@functools.lru_cache(maxsize=4096)
+def _owns(program: str, programs: frozenset[str]) -> bool:
     name = program.lower().split("(", 1)[0]
     return name in programs or name.split("/", 1)[0] in programs
 
@@ -49,33 +56,6 @@ def strip_inner_time(text: str) -> str:
     """Drop a second timestamp a daemon writes inside its syslog message."""
     match = _INNER_TIME.match(text)
     return text[match.end() :] if match else text
-
-
-class ConnectionMemory:
-    """What a daemon's earlier lines said about one of its processes (bounded, oldest out)."""
-
-    def __init__(self, capacity: int = 4096) -> None:
-        self._capacity = capacity
-        self._items: OrderedDict[tuple[str | None, str], dict[str, str]] = OrderedDict()
-
-    def get(self, host: str | None, pid: str | None) -> dict[str, str]:
-        if pid is None:
-            return {}
-        return self._items.get((host, pid), {})
-
-    def remember(self, host: str | None, pid: str | None, **facts: str) -> None:
-        if pid is None:
-            return
-        key = (host, pid)
-        known = self._items.pop(key, {})
-        known.update(facts)
-        self._items[key] = known
-        while len(self._items) > self._capacity:
-            self._items.popitem(last=False)
-
-    def forget(self, host: str | None, pid: str | None) -> None:
-        if pid is not None:
-            self._items.pop((host, pid), None)
 
 
 class FailurePattern:

@@ -1,7 +1,9 @@
 """OpenSSH's sshd: failed logins, refused users, and pre-authentication probes.
 
-Some failures name no address and are tied to one by the process id of earlier lines
-(``Connection from …``), as sshd logs them; that memory is per source and bounded.
+Some failures name no address and are tied to their session (log host, program, pid):
+the address an earlier line of it named (``Connection from …``), or else the next line
+of it that names one, where the failure is reported, once. That memory (``sessions``) is
+the source's own and bounded in size and age.
 A ``pam_unix(sshd:auth)`` failure is not counted by itself: sshd logs the same attempt
 again as ``Failed password …``, which is the one counted. It is counted when the same
 connection then tries (or logs in as) another account: switching accounts mid-connection
@@ -11,6 +13,7 @@ is what a password sprayer does.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 from garrison.detection.parsers.base import (
     Failure,
@@ -19,10 +22,13 @@ from garrison.detection.parsers.base import (
     normalise_address,
 )
 from garrison.detection.parsers.envelope import Envelope
-from garrison.detection.parsers.products.common import ConnectionMemory, text_of
+from garrison.detection.parsers.products.common import text_of
+from garrison.detection.parsers.sessions import SessionKey, SessionMemory
 from garrison.detection.records import LogSource
 
 PRODUCT = "sshd"
+# A line with no time of its own nor of arrival (only in direct calls) ages nothing.
+_NO_TIME = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def _needle(pattern: str) -> str:
@@ -120,8 +126,8 @@ class SshdRecogniser:
     product = PRODUCT
     programs = frozenset({"sshd", "sshd-session", "ssh"})
 
-    def __init__(self) -> None:
-        self._memory = ConnectionMemory()
+    def __init__(self, sessions: SessionMemory | None = None) -> None:
+        self._sessions = sessions if sessions is not None else SessionMemory()
 
     def recognise(self, envelope: Envelope) -> Recognised | None:
         text = text_of(envelope, self.programs)
@@ -143,9 +149,13 @@ class SshdRecogniser:
         return Recognised(PRODUCT, _LOGSOURCE, fields, failure)
 
     def _failure(self, text: str, envelope: Envelope, *, owned: bool) -> Failure | None:
-        host, pid = envelope.host, envelope.pid
-        if owned:
-            switched = self._account_switch(text, host, pid)
+        # Only sshd's own lines with a pid belong to a session.
+        key: SessionKey | None = None
+        if owned and envelope.pid is not None and envelope.program is not None:
+            key = (envelope.host, envelope.program, envelope.pid)
+        now = envelope.moment or _NO_TIME
+        if key is not None:
+            switched = self._account_switch(text, key, now)
             if switched is not None:
                 return switched
         for pattern, failure_class, needle in _FAILURES:
@@ -158,17 +168,39 @@ class SshdRecogniser:
             address = normalise_address(groups.get("addr") or groups.get("addr2"))
             if address is None:
                 continue
-            self._memory.remember(host, pid, address=address)
             account = clean_account(groups.get("user") or groups.get("user2"))
-            return Failure(address, account, text[:200], failure_class)
-        if not owned:
+            failure = Failure(address, account, text[:200], failure_class)
+            return failure if key is None else self._settle(key, now, address, failure)
+        if key is None:
             return None
-        return self._failure_by_process(text, host, pid)
+        return self._failure_by_process(text, key, now)
 
-    def _account_switch(self, text: str, host: str | None, pid: str | None) -> Failure | None:
+    def _settle(
+        self, key: SessionKey, now: datetime, address: str, failure: Failure | None = None
+    ) -> Failure | None:
+        """The session's address is known: a failure waiting for it is reported now, once.
+
+        When the line is a failure itself, the two are one report (an attempt if either
+        is): a ``[preauth]`` close after "too many authentication failures" is the attempt.
+        """
+        session = self._sessions.open(key, now)
+        session.address = address
+        pending, session.pending = session.pending, None
+        if pending is None:
+            return failure
+        if failure is None:
+            return Failure(address, pending.account, pending.detail, pending.failure_class)
+        attempt = "attempt" in (pending.failure_class, failure.failure_class)
+        return Failure(
+            address,
+            failure.account or pending.account,
+            failure.detail,
+            "attempt" if attempt else "probe",
+        )
+
+    def _account_switch(self, text: str, key: SessionKey, now: datetime) -> Failure | None:
         """A PAM failure, then another account tried or accepted on the same connection."""
-        known = self._memory.get(host, pid)
-        pam = _PAM_FAILURE.search(text)
+        pam = _PAM_FAILURE.search(text) if "pam_unix(sshd:auth)" in text else None
         if pam is not None:
             rhost = _PAM_RHOST.findall(pam.group("details"))
             user = _PAM_USER.search(pam.group("details"))
@@ -176,46 +208,55 @@ class SshdRecogniser:
             account = clean_account(user.group("user")) if user else None
             if address is None:
                 return None
-            earlier = known.get("pam_account")
-            self._memory.remember(host, pid, address=address, pam_account=account or "")
+            session = self._sessions.open(key, now)
+            earlier = session.pam_account
+            session.address = address
+            session.pam_account = account or ""
             if earlier is not None and earlier != (account or ""):
                 return Failure(address, account, text[:200], "attempt")
             return None
-        accepted = _ACCEPTED.search(text)
+        accepted = _ACCEPTED.search(text) if "Accepted " in text else None
         if accepted is None:
             return None
-        earlier = known.get("pam_account")
-        self._memory.forget(host, pid)
+        known = self._sessions.get(key, now)
+        earlier = known.pam_account if known is not None else None
+        self._sessions.forget(key)
         address = normalise_address(accepted.group("addr"))
         if earlier and address and earlier != accepted.group("user"):
             return Failure(address, earlier, text[:200], "attempt")
         return None
 
-    def _failure_by_process(self, text: str, host: str | None, pid: str | None) -> Failure | None:
-        connection = _CONNECTION.search(text)
-        if connection:
-            address = normalise_address(connection.group("addr") or connection.group("addr2"))
-            if address:
-                self._memory.remember(host, pid, address=address)
-            return None
-        known = self._memory.get(host, pid)
+    def _failure_by_process(self, text: str, key: SessionKey, now: datetime) -> Failure | None:
+        """A failure naming no address takes the session's; else it waits for one."""
+        if "onnection from " in text or "SSH: Server;" in text:
+            connection = _CONNECTION.search(text)
+            if connection:
+                address = normalise_address(connection.group("addr") or connection.group("addr2"))
+                return self._settle(key, now, address) if address else None
         by_process = _FAILURES_BY_PROCESS.search(text)
-        if by_process:
-            if "address" in known:
-                # Too many failed logins is an attempt; the other reasons are handshakes.
-                failure_class = "attempt" if "Too many" in text else "probe"
-                user = by_process.groupdict().get("user")
-                return Failure(known["address"], user, text[:200], failure_class)
-            if "kex_exchange_identification" in text:
-                self._memory.remember(host, pid, pending="kex")
+        if by_process is not None:
+            # Too many failed logins is an attempt; the other reasons are handshakes.
+            failure_class = "attempt" if "Too many" in text else "probe"
+            user = by_process.groupdict().get("user")
+            session = self._sessions.open(key, now)
+            if session.address is not None:
+                return Failure(session.address, user, text[:200], failure_class)
+            session.pending = _stronger(
+                session.pending, Failure(None, user, text[:200], failure_class)
+            )
             return None
-        closed = _CLOSED_PLAIN.search(text)
-        if closed and known.get("pending") == "kex":
-            self._memory.forget(host, pid)
-            return Failure(normalise_address(closed.group("addr")), None, text[:200], "probe")
-        seen = _SEEN_ADDRESS.search(text)
-        if seen:
-            address = normalise_address(seen.group("addr"))
-            if address:
-                self._memory.remember(host, pid, address=address)
-        return None
+        address = _address_named(text)
+        return self._settle(key, now, address) if address else None
+
+
+def _address_named(text: str) -> str | None:
+    """The peer's address on a line that is no failure by itself (a close, a disconnect)."""
+    named = _CLOSED_PLAIN.search(text) or _SEEN_ADDRESS.search(text)
+    return normalise_address(named.group("addr")) if named else None
+
+
+def _stronger(held: Failure | None, new: Failure) -> Failure:
+    """One waiting failure per session: an attempt outranks a probe, else the first stays."""
+    if held is None or (new.failure_class == "attempt" and held.failure_class != "attempt"):
+        return new
+    return held
