@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import cProfile
+import importlib
 import runpy
 import sys
 import time
@@ -26,9 +27,9 @@ def main() -> None:
     out = Path(sys.argv[1])
     sys.argv = ["garrison", *sys.argv[2:]]
     if out.suffix in {".txt", ".html"}:
-        from pyinstrument import Profiler  # noqa: PLC0415 - optional, for this tool only
-
-        sampler = Profiler(interval=0.001, async_mode="enabled")
+        # Optional, for this tool only: imported by name so that type checks need it not.
+        pyinstrument = importlib.import_module("pyinstrument")
+        sampler = pyinstrument.Profiler(interval=0.001, async_mode="enabled")
         sampler.start()
         try:
             _run_garrison()
