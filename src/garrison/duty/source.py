@@ -6,12 +6,13 @@ its includes) changes on disk; otherwise the parsed configuration is reused.
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 from garrison.config import EventConfig, load_config
-from garrison.errors import ConflictError
+from garrison.errors import ConflictError, GarrisonError
 from garrison.i18n import gettext as _
 from garrison.settings import Settings
 
@@ -71,3 +72,19 @@ def configured_event(settings: Settings) -> EventConfig:
             _("Garrison was started without a configuration file: duty rosters come from it.")
         )
     return _CACHE.load(settings.config_file)
+
+
+def event_or_none(settings: Settings, *, waiting: str) -> EventConfig | None:
+    """The event configuration for a worker; None when there is none or it cannot be read.
+
+    ``waiting`` names who waits, for the warning logged when the file cannot be read.
+    """
+    if settings.config_file is None:
+        return None
+    try:
+        return configured_event(settings)
+    except GarrisonError as exc:
+        logging.getLogger(__name__).warning(
+            "%s wait: the configuration cannot be read: %s", waiting, exc
+        )
+        return None

@@ -14,8 +14,7 @@ from collections.abc import Callable
 
 from garrison.bus.events import DomainEvent
 from garrison.config import EventConfig
-from garrison.duty.source import configured_event
-from garrison.errors import GarrisonError
+from garrison.duty.source import event_or_none
 from garrison.reports.shift import (
     LOOK_BACK,
     deliver_shift_report,
@@ -51,13 +50,7 @@ class ShiftReportWorker:
         self.context = context
 
     def _config(self) -> EventConfig | None:
-        if self.context.settings.config_file is None:
-            return None
-        try:
-            return configured_event(self.context.settings)
-        except GarrisonError as exc:
-            logger.warning("shift reports wait: the configuration cannot be read: %s", exc)
-            return None
+        return event_or_none(self.context.settings, waiting="shift reports")
 
     async def run(self, started: Callable[[], None]) -> None:
         async with self.context.sessions() as session:

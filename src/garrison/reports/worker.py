@@ -15,8 +15,7 @@ from pathlib import Path
 
 from garrison.bus.events import DomainEvent
 from garrison.config import EventConfig
-from garrison.duty.source import configured_event
-from garrison.errors import GarrisonError
+from garrison.duty.source import event_or_none
 from garrison.reports.delivery import email_report
 from garrison.reports.service import ReportRequest, build_report
 from garrison.runtime.context import AppContext
@@ -61,13 +60,7 @@ class ReportWorker:
         self.context = context
 
     def _config(self) -> EventConfig | None:
-        if self.context.settings.config_file is None:
-            return None
-        try:
-            return configured_event(self.context.settings)
-        except GarrisonError as exc:
-            logger.warning("reports wait: the configuration cannot be read: %s", exc)
-            return None
+        return event_or_none(self.context.settings, waiting="reports")
 
     async def run(self, started: Callable[[], None]) -> None:
         started()
