@@ -54,7 +54,10 @@ async def test_a_down_upstream_cuts_off_everything_behind_it(
     assert lab.cut_off_by("switch") is None
     async with httpx.AsyncClient(trust_env=False) as client:
         with pytest.raises(httpx.ReadTimeout):
-            await client.get(f"http://127.0.0.1:{lab.port('site')}/", timeout=0.3)
+            await client.get(
+                f"http://127.0.0.1:{lab.port('site')}/",
+                timeout=httpx.Timeout(IO_TIMEOUT, read=0.3),
+            )
 
     lab_clock.advance(120)
     await _wait(lab, "switch", None)

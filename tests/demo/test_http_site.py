@@ -7,7 +7,7 @@ import httpx
 import pytest
 
 from garrison.demo.lab import FaultKind, HttpSite, UnsupportedFaultError
-from tests.demo.factories import SLOW_DELAY, raw_exchange
+from tests.demo.factories import IO_TIMEOUT, SLOW_DELAY, raw_exchange
 
 
 def _url(site: HttpSite, path: str = "/") -> str:
@@ -112,7 +112,7 @@ async def test_hang_never_answers(site: HttpSite, http_client: httpx.AsyncClient
     await site.set_fault(FaultKind.HANG)
 
     with pytest.raises(httpx.ReadTimeout):
-        await http_client.get(_url(site), timeout=0.3)
+        await http_client.get(_url(site), timeout=httpx.Timeout(IO_TIMEOUT, read=0.3))
 
 
 async def test_oversize_head_is_rejected_with_431(site: HttpSite) -> None:

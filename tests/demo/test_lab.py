@@ -205,7 +205,10 @@ async def test_leaving_the_lab_closes_everything(lab_clock: ManualClock) -> None
         async with httpx.AsyncClient(trust_env=False) as client:
             await lab.set_fault("site", FaultKind.HANG)
             with pytest.raises(httpx.ReadTimeout):
-                await client.get(f"http://127.0.0.1:{ports[0]}/", timeout=0.2)
+                await client.get(
+                    f"http://127.0.0.1:{ports[0]}/",
+                    timeout=httpx.Timeout(IO_TIMEOUT, read=0.2),
+                )
 
     async with asyncio.timeout(IO_TIMEOUT):
         assert await reader.read() == b""
