@@ -24,7 +24,7 @@ from pathlib import Path
 
 from bench.results import percentile
 from garrison.config import EventConfig
-from garrison.config.checks import Check, HttpCheck
+from garrison.config.checks import HttpCheck
 from garrison.probes.metrics import ProbeMetrics, register_probe_metrics
 from garrison.probes.results import CheckResult, RunContext
 from garrison.probes.runners import run_check
@@ -87,6 +87,12 @@ class _RecordingMetrics(ProbeMetrics):
 
     lags: list[float]
     kinds: list[str]
+    reasons: Counter[str]
+
+    def observe_result(self, check_id: str, result: CheckResult) -> None:
+        ProbeMetrics.observe_result(self, check_id, result)
+        if not result.ok:
+            self.reasons[result.reason[:60]] += 1
 
     def observe_run(
         self, *, check_type: str, kind: str, planned: datetime, started: datetime
@@ -96,19 +102,6 @@ class _RecordingMetrics(ProbeMetrics):
         )
         self.lags.append((started - planned).total_seconds())
         self.kinds.append(kind)
-
-
-class _ReasonCountingRunner:
-    """The real runner, counting why runs fail (first words of the reason)."""
-
-    def __init__(self) -> None:
-        self.reasons: Counter[str] = Counter()
-
-    async def __call__(self, check: Check, *, run: RunContext) -> CheckResult:
-        result = await run_check(check, run=run)
-        if not result.ok:
-            self.reasons[result.reason[:60]] += 1
-        return result
 
 
 def _config(options: EngineOptions) -> EventConfig:
@@ -149,9 +142,11 @@ async def _run(options: EngineOptions) -> EngineStats:
                 **{field.name: getattr(base, field.name) for field in fields(ProbeMetrics)},
                 lags=[],
                 kinds=[],
+                reasons=Counter(),
             )
-            runner = _ReasonCountingRunner()
-            worker = ProbeWorker(context, config=config, runner=runner, metrics=metrics)
+            # The engine as it runs in production (its own runner), failure reasons
+            # counted from the results it hands to its metrics.
+            worker = ProbeWorker(context, config=config, metrics=metrics)
             started = asyncio.Event()
             began = time.perf_counter()
             task = asyncio.create_task(worker.run(started.set))
@@ -183,7 +178,7 @@ async def _run(options: EngineOptions) -> EngineStats:
         results_dropped=dropped or 0.0,
         startup_seconds=startup,
         outcomes=dict(Counter(kinds)),
-        failure_reasons=dict(runner.reasons.most_common(5)),
+        failure_reasons=dict(metrics.reasons.most_common(5)),
         event_loop=loop.loop_name(),
     )
 

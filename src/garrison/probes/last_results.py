@@ -30,6 +30,9 @@ class LastResults:
         self.flush_seconds = flush_seconds
         # The newest result of each check not stored yet.
         self._waiting: dict[str, CheckResult] = {}
+        # Those of them that say something new: decided as each result is added, so
+        # that taking them costs the news, not one look at every check.
+        self._news: dict[str, CheckResult] = {}
         # What each check's row says (its outcome), as far as this writer stored it.
         self._stored: dict[str, _Outcome] = {}
         self._stored_at: float | None = None
@@ -40,8 +43,13 @@ class LastResults:
 
     def add(self, check_id: str, result: CheckResult) -> None:
         known = self._waiting.get(check_id)
-        if known is None or result.started_at >= known.started_at:
-            self._waiting[check_id] = result
+        if known is not None and result.started_at < known.started_at:
+            return
+        self._waiting[check_id] = result
+        if self._stored.get(check_id) != _outcome(result) or SNAPSHOT_KEY in result.details:
+            self._news[check_id] = result
+        else:
+            self._news.pop(check_id, None)
 
     def due_in(self, now: float) -> float | None:
         """Seconds until the periodic store is due (None: nothing waits)."""
@@ -56,18 +64,16 @@ class LastResults:
         waiting = self._waiting
         if not waiting:
             return []
-        stored = self._stored
         if everything or self._stored_at is None or now - self._stored_at >= self.flush_seconds:
             taken = list(waiting.items())
             waiting.clear()
             self._stored_at = now
         else:
-            taken = []
-            for check_id, result in waiting.items():
-                if stored.get(check_id) != _outcome(result) or SNAPSHOT_KEY in result.details:
-                    taken.append((check_id, result))
+            taken = list(self._news.items())
             for check_id, _result in taken:
                 del waiting[check_id]
+        self._news.clear()
+        stored = self._stored
         for check_id, result in taken:
             stored[check_id] = _outcome(result)
         return taken

@@ -15,7 +15,9 @@ minute is over (the first batch holding a later minute writes it), or at once
 by :meth:`ResultWriter.flush` and :meth:`ResultWriter.write_batch`: one row
 written per check and minute instead of one update per result. The changes are
 published on the bus after the commit, so a consumer that reads the database
-finds what the event announces.
+finds what the event announces. A batch with nothing new lingers up to
+``linger_seconds`` for more results (fewer transactions); a state change, a full
+batch or a flush ends the wait at once, so news is never held back.
 """
 
 from __future__ import annotations
@@ -35,7 +37,8 @@ from garrison.bus.abc import Bus
 from garrison.clock import Clock
 from garrison.probes.engine import CheckChange, Judgement, ServiceChange
 from garrison.probes.events import CheckStateChanged, ServiceStateChanged
-from garrison.probes.last_results import SNAPSHOT_KEY, LastResults
+from garrison.probes.last_result_rows import LastResultRows
+from garrison.probes.last_results import LastResults
 from garrison.probes.metrics import ProbeMetrics
 from garrison.probes.models import (
     REASON_LENGTH,
@@ -43,7 +46,7 @@ from garrison.probes.models import (
     ServiceStateRecord,
     StateChangeRecord,
 )
-from garrison.probes.result_rows import ResultRows, bounded_json
+from garrison.probes.result_rows import ResultRows
 from garrison.probes.results import CheckResult
 from garrison.probes.rollups import Rollup, RollupKey, merge_rollups, minute_of
 from garrison.storage.base import Base
@@ -55,7 +58,9 @@ DEFAULT_QUEUE_SIZE = 100_000
 DEFAULT_BATCH_SIZE = 1_000
 # A writer behind takes up to this many at once: fewer, larger transactions.
 DEFAULT_MAX_BATCH_SIZE = 10_000
-DEFAULT_LINGER_SECONDS = 0.1
+# Results with nothing new wait up to this long for company (fewer, larger transactions);
+# a state change cuts the wait short: news is stored and published at once.
+DEFAULT_LINGER_SECONDS = 0.5
 MAX_EVIDENCE = 10
 RETRY_SECONDS = 0.5
 
@@ -100,12 +105,14 @@ class ResultWriter:
         self.before_batch = before_batch
         self._results: list[QueuedResult] = []
         self.last_results = last_results if last_results is not None else LastResults()
-        # Rollups of the minutes not stored yet, merged in memory as batches are taken.
-        self._rollups: dict[RollupKey, Rollup] = {}
+        # Rollups of the minutes not stored yet, merged in memory as batches are taken:
+        # by minute, then by (check, location), so that closing a minute costs its rows.
+        self._rollups: dict[datetime, dict[tuple[str, str], Rollup]] = {}
         self._newest_minute: datetime | None = None
         self._rollups_asked = 0  # flushes waiting for every held rollup to be stored
         self._changes: deque[CheckChange | ServiceChange] = deque()
         self._wake = asyncio.Event()
+        self._urgent = asyncio.Event()  # a state change waits: no lingering
         self._submitted = 0
         self._done = 0
         self._progress = asyncio.Condition()
@@ -121,9 +128,12 @@ class ResultWriter:
             self._changes.extend(judgement.checks)
             self._changes.extend(judgement.services)
             self._submitted += len(judgement.checks) + len(judgement.services)
+            self._urgent.set()
         if len(self._results) < self.queue_size:
             self._results.append((check_id, result))
             self._submitted += 1
+            if len(self._results) >= self.batch_size:
+                self._urgent.set()  # a full batch: no reason to wait
         else:
             self.dropped += 1
             if self.metrics is not None:
@@ -136,6 +146,7 @@ class ResultWriter:
         self._changes.extend(judgement.checks)
         self._changes.extend(judgement.services)
         self._submitted += len(judgement.checks) + len(judgement.services)
+        self._urgent.set()
         self._wake.set()
 
     @property
@@ -158,10 +169,18 @@ class ResultWriter:
                 if not self._wake.is_set():
                     await self._write(all_rollups=False)
                     continue
-            if self.linger_seconds > 0 and len(self._results) < self.batch_size:
-                # Let a few more results arrive: fewer, larger transactions cost less.
-                await asyncio.sleep(self.linger_seconds)
+            if (
+                self.linger_seconds > 0
+                and len(self._results) < self.batch_size
+                and not self._changes
+                and not self._rollups_asked
+            ):
+                # Let more results arrive: fewer, larger transactions cost less.
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self.linger_seconds):
+                        await self._urgent.wait()
             self._wake.clear()
+            self._urgent.clear()
             while self.pending:
                 await self._write(all_rollups=self._rollups_asked > 0)
 
@@ -170,6 +189,7 @@ class ResultWriter:
         self._rollups_asked += 1
         self._submitted += 1  # the held rollups, written by the next batch
         target = self._submitted
+        self._urgent.set()
         self._wake.set()
         async with self._progress:
             await self._progress.wait_for(lambda: self._done >= target)
@@ -237,23 +257,27 @@ class ResultWriter:
         """
         held = self._rollups
         newest = self._newest_minute
+        minute_rollups: dict[tuple[str, str], Rollup] = {}
+        current: datetime | None = None
         for check_id, result in results:
             minute = minute_of(result.started_at)
-            if newest is None or minute > newest:
-                newest = minute
-            key = (check_id, result.location, minute)
-            rollup = held.get(key)
+            if minute != current:
+                current = minute
+                minute_rollups = held.setdefault(minute, {})
+                if newest is None or minute > newest:
+                    newest = minute
+            key = (check_id, result.location)
+            rollup = minute_rollups.get(key)
             if rollup is None:
-                rollup = held[key] = Rollup()
+                rollup = minute_rollups[key] = Rollup()
             rollup.add(result)
         self._newest_minute = newest
-        if every_minute:
-            self._rollups = {}
-            return held
-        closed = {key: rollup for key, rollup in held.items() if key[2] != newest}
-        if closed:
-            self._rollups = {key: rollup for key, rollup in held.items() if key[2] == newest}
-        return closed
+        closed_minutes = [minute for minute in held if every_minute or minute != newest]
+        return {
+            (check_id, location, minute): rollup
+            for minute in closed_minutes
+            for (check_id, location), rollup in held.pop(minute).items()
+        }
 
     def _observe(self, results: list[QueuedResult]) -> None:
         if self.metrics is None:
@@ -305,7 +329,7 @@ async def _store(
         # Plain tuples in one executemany: no per-row ORM or statement bookkeeping.
         await _RESULT_ROWS.insert(session, results)
     if last:
-        await _update_last_results(session, last)
+        await _LAST_RESULT_ROWS.update(session, last)
     if rollups:
         await merge_rollups(session, rollups)
     if changes:
@@ -313,36 +337,6 @@ async def _store(
             insert(_core_table(StateChangeRecord)), [_history_row(c) for c in changes]
         )
         await _update_current_states(session, changes)
-
-
-async def _update_last_results(session: AsyncSession, last: list[QueuedResult]) -> None:
-    """The checks' last results (the newest of each, see :class:`LastResults`)."""
-    rows: list[dict[str, Any]] = []
-    snapshots: list[dict[str, Any]] = []
-    for check_id, result in last:
-        details = {key: value for key, value in result.details.items() if key != SNAPSHOT_KEY}
-        rows.append(
-            {
-                "check_id": check_id,
-                "last_result_at": result.started_at,
-                "last_ok": result.ok,
-                "last_reason": result.reason[:REASON_LENGTH],
-                "last_latency_ms": result.latency_ms,
-                "last_details": bounded_json(details),
-            }
-        )
-        snapshot = result.details.get(SNAPSHOT_KEY)
-        if isinstance(snapshot, dict):
-            snapshots.append(
-                {
-                    "check_id": check_id,
-                    "snapshot": bounded_json(snapshot, limit=4 * 1024 * 1024),
-                    "snapshot_at": result.started_at,
-                }
-            )
-    await _update_rows(session, CheckStateRecord, "check_id", rows)
-    if snapshots:
-        await _update_rows(session, CheckStateRecord, "check_id", snapshots)
 
 
 def _history_row(change: CheckChange | ServiceChange) -> dict[str, Any]:
@@ -437,3 +431,4 @@ def _core_table(model: type[Base]) -> Table:
 
 
 _RESULT_ROWS = ResultRows()
+_LAST_RESULT_ROWS = LastResultRows()

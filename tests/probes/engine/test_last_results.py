@@ -50,6 +50,23 @@ def test_an_older_result_does_not_replace_a_newer_one_and_everything_takes_all()
     assert len(last.take(4.0)) == 1  # a content snapshot is always stored
 
 
+def test_news_undone_before_the_batch_waits_and_quiet_checks_are_not_taken() -> None:
+    last = LastResults(flush_seconds=60)
+    for check in ("web", "db", "dns"):
+        last.add(check, result(True, at(0)))
+    assert len(last.take(1.0)) == 3
+    last.add("web", result(False, at(5)))  # news...
+    last.add("web", result(True, at(10)))  # ...undone: the row already says this
+    last.add("db", result(True, at(10)))
+    last.add("dns", result(False, at(10)))
+    assert [check for check, _ in last.take(2.0)] == ["dns"]
+    assert last.take(3.0) == []  # taken news is not taken again
+    assert sorted((check, r.started_at) for check, r in last.take(61.0)) == [
+        ("db", at(10)),
+        ("web", at(10)),
+    ]
+
+
 async def test_rows_show_news_with_its_batch_and_times_stay_utc(context: AppContext) -> None:
     async with context.sessions() as session:
         for check_id in ("web", "db"):
