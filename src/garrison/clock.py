@@ -55,3 +55,14 @@ class ManualClock:
             else:
                 still_waiting.append((due, future))
         self._sleepers = still_waiting
+
+
+async def sleep_or_wake(clock: Clock, seconds: float, wake: asyncio.Event) -> None:
+    """Sleep on ``clock`` until ``seconds`` have passed or ``wake`` is set, whichever is first."""
+    waker = asyncio.create_task(wake.wait())
+    timer = asyncio.create_task(clock.sleep(seconds))
+    try:
+        await asyncio.wait({waker, timer}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        waker.cancel()
+        timer.cancel()

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garrison.audit.service import record_audit
 from garrison.auth.models import User, WebSession
-from garrison.auth.passwords import check_password_rules, hash_password, verify_password
+from garrison.auth.passwords import (
+    check_password_rules,
+    hash_password_off_loop,
+    verify_password_off_loop,
+)
 from garrison.auth.principal import RequestOrigin
 from garrison.auth.ratelimit import LoginOutcome, check_login_allowed, record_login_attempt
 from garrison.auth.totp import match_code, new_totp_secret
@@ -51,7 +56,7 @@ async def change_own_password(
         max_per_account=settings.login_max_failures_per_account,
         max_per_address=settings.login_max_failures_per_address,
     )
-    if not verify_password(user.password_hash, current_password):
+    if not await verify_password_off_loop(user.password_hash, current_password):
         await record_login_attempt(
             session,
             username=user.username,
@@ -74,24 +79,16 @@ async def change_own_password(
         raise ValidationFailed(_("The new password must differ from the current one."))
     check_password_rules(new_password)
     before = user_snapshot(user)
-    user.password_hash = hash_password(new_password)
+    user.password_hash = await hash_password_off_loop(new_password)
     user.must_change_password = False
-    user.updated_at = now
     ending = update(WebSession).where(
         WebSession.user_id == user.id, WebSession.revoked_at.is_(None)
     )
     if keep_session_id is not None:
         ending = ending.where(WebSession.id != keep_session_id)
     await session.execute(ending.values(revoked_at=now))
-    await session.flush()
-    await audit_user_change(
-        session,
-        user=user,
-        action="user.password.changed",
-        actor=user_actor(user),
-        now=now,
-        before=before,
-        origin=origin,
+    await _record_own_change(
+        session, user=user, action="user.password.changed", now=now, before=before, origin=origin
     )
     return True
 
@@ -112,16 +109,8 @@ async def update_profile(
         user.display_name = check_display_name(display_name)
     if user_snapshot(user) == before:
         return user
-    user.updated_at = now
-    await session.flush()
-    await audit_user_change(
-        session,
-        user=user,
-        action="user.profile.updated",
-        actor=user_actor(user),
-        now=now,
-        before=before,
-        origin=origin,
+    await _record_own_change(
+        session, user=user, action="user.profile.updated", now=now, before=before, origin=origin
     )
     return user
 
@@ -138,16 +127,8 @@ async def start_totp_setup(
     secret = new_totp_secret()
     user.totp_secret = secret
     user.totp_last_step = None
-    user.updated_at = now
-    await session.flush()
-    await audit_user_change(
-        session,
-        user=user,
-        action="user.totp.setup_started",
-        actor=user_actor(user),
-        now=now,
-        before=before,
-        origin=origin,
+    await _record_own_change(
+        session, user=user, action="user.totp.setup_started", now=now, before=before, origin=origin
     )
     return secret
 
@@ -170,12 +151,27 @@ async def confirm_totp(
     before = user_snapshot(user)
     user.totp_enabled = True
     user.totp_last_step = step
+    await _record_own_change(
+        session, user=user, action="user.totp.enrolled", now=now, before=before, origin=origin
+    )
+
+
+async def _record_own_change(
+    session: AsyncSession,
+    *,
+    user: User,
+    action: str,
+    now: datetime,
+    before: dict[str, Any],
+    origin: RequestOrigin | None,
+) -> None:
+    """Stamp, write and audit a change users made to their own account."""
     user.updated_at = now
     await session.flush()
     await audit_user_change(
         session,
         user=user,
-        action="user.totp.enrolled",
+        action=action,
         actor=user_actor(user),
         now=now,
         before=before,

@@ -6,7 +6,6 @@ A failed attempt is recorded and audited, then reported through
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,10 +18,10 @@ from garrison.audit.service import record_audit
 from garrison.auth.access import AccessRestriction, restriction_for
 from garrison.auth.models import User, WebSession
 from garrison.auth.passwords import (
-    hash_password,
+    hash_password_off_loop,
     needs_rehash,
-    spend_verification_time,
-    verify_password,
+    spend_verification_time_off_loop,
+    verify_password_off_loop,
 )
 from garrison.auth.principal import RequestOrigin
 from garrison.auth.ratelimit import (
@@ -99,7 +98,7 @@ async def attempt_login(
         if second_factor_error is not None:
             return LoginResult(error=second_factor_error)
     if needs_rehash(user.password_hash):
-        user.password_hash = await asyncio.to_thread(hash_password, password)
+        user.password_hash = await hash_password_off_loop(password)
     return await _open_session(session, user=user, settings=settings, now=now, origin=origin)
 
 
@@ -108,11 +107,10 @@ async def _check_password(
 ) -> tuple[User | None, LoginOutcome | None]:
     """The user, and why the password check failed (None when it passed)."""
     user = await session.scalar(select(User).where(User.username == name))
-    # argon2 spends CPU time on purpose: off the event loop.
     if user is None:
-        await asyncio.to_thread(spend_verification_time, password)
+        await spend_verification_time_off_loop(password)
         return None, LoginOutcome.UNKNOWN_USER
-    if not await asyncio.to_thread(verify_password, user.password_hash, password):
+    if not await verify_password_off_loop(user.password_hash, password):
         return user, LoginOutcome.BAD_PASSWORD
     # Checked after the password, so a disabled account answers as slowly as any other.
     if user.disabled:

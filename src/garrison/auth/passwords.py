@@ -1,7 +1,12 @@
-"""Password hashing (argon2id), password rules and generated one-time passwords."""
+"""Password hashing (argon2id), password rules and generated one-time passwords.
+
+argon2 spends CPU time on purpose: code on the event loop hashes and verifies through the
+``*_off_loop`` coroutines, which run the hasher in a worker thread.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from functools import cache
 
@@ -38,6 +43,14 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
+async def hash_password_off_loop(password: str) -> str:
+    return await asyncio.to_thread(hash_password, password)
+
+
+async def verify_password_off_loop(password_hash: str, password: str) -> bool:
+    return await asyncio.to_thread(verify_password, password_hash, password)
+
+
 def needs_rehash(password_hash: str) -> bool:
     try:
         return bool(password_hasher().check_needs_rehash(password_hash))
@@ -48,6 +61,10 @@ def needs_rehash(password_hash: str) -> bool:
 def spend_verification_time(password: str) -> None:
     """Verify against a throwaway hash so an unknown user costs as much as a known one."""
     verify_password(_dummy_hash(), password)
+
+
+async def spend_verification_time_off_loop(password: str) -> None:
+    await asyncio.to_thread(spend_verification_time, password)
 
 
 def check_password_rules(password: str) -> None:

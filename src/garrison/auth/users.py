@@ -15,7 +15,7 @@ from garrison.auth.models import DISPLAY_NAME_MAX_LENGTH, User
 from garrison.auth.passwords import (
     check_password_rules,
     generate_one_time_password,
-    hash_password,
+    hash_password_off_loop,
 )
 from garrison.auth.permissions import Role
 from garrison.auth.principal import RequestOrigin
@@ -140,7 +140,7 @@ async def create_user(
         username=username,
         display_name=check_display_name(display_name or username),
         role=role.value,
-        password_hash=hash_password(one_time_password),
+        password_hash=await hash_password_off_loop(one_time_password),
         must_change_password=True,
         disabled=False,
         language=check_language(language),
@@ -223,11 +223,11 @@ async def set_password(
     one_time_password: str | None = None
     if new_password is None:
         one_time_password = generate_one_time_password()
-        user.password_hash = hash_password(one_time_password)
+        user.password_hash = await hash_password_off_loop(one_time_password)
         user.must_change_password = True
     else:
         check_password_rules(new_password)
-        user.password_hash = hash_password(new_password)
+        user.password_hash = await hash_password_off_loop(new_password)
         user.must_change_password = False
     user.updated_at = now
     await revoke_user_sessions(session, user_id=user.id, now=now)

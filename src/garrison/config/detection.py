@@ -25,8 +25,7 @@ from garrison.config.fields import Identifier, TimezoneName
 from garrison.config.models_base import FrozenModel
 from garrison.i18n import gettext as _
 
-# Kept equal to garrison.detection.parsers.PARSER_NAMES by a test (config may not import
-# detection, which depends on it).
+# The one list of parser names: garrison.detection.parsers.PARSER_NAMES is read from it.
 ParserName = Literal[
     "auto",
     "syslog",

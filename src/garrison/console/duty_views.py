@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garrison.audit.actor import Actor
@@ -15,9 +16,10 @@ from garrison.auth.principal import Principal
 from garrison.config import EventConfig
 from garrison.console import board
 from garrison.console.dependencies import DutyPage, DutyServerPage, OptionalEventConfig
+from garrison.console.form_posts import Change, redirect_or_error_page
 from garrison.duty import checkin, handover, service
 from garrison.duty.oncall import assignments
-from garrison.errors import ConflictError, GarrisonError
+from garrison.errors import ConflictError
 from garrison.i18n import gettext as _
 from garrison.notify.recipients import person_of_username
 from garrison.reports.shift import reports_of_handovers
@@ -97,23 +99,17 @@ async def duty_page(
     )
 
 
-async def _done_or_page(
+async def _change(
     request: Request,
     session: AsyncSession,
     context: Context,
     *,
     principal: Principal,
     config: EventConfig,
-    error: GarrisonError | None,
+    change: Change,
 ) -> Response:
-    if error is None:
-        await session.commit()
-        return RedirectResponse("/duty", status_code=303)
-    await session.rollback()
-    return await _page(
-        request, session, context, principal=principal, config=config,
-        error=str(error), status_code=error.http_status,
-    )  # fmt: skip
+    page = partial(_page, request, session, context, principal=principal, config=config)
+    return await redirect_or_error_page(session, change, location="/duty", error_page=page)
 
 
 @router.post("/duty/handover", response_class=HTMLResponse)
@@ -128,8 +124,8 @@ async def write_handover(
     remarks: RemarksField = "",
 ) -> Response:
     config = required_config(config)
-    failure: GarrisonError | None = None
-    try:
+
+    async def write() -> None:
         service.find_post(config, post_id)
         person = service.person_of_user(config, principal.username)
         await handover.write_handover(
@@ -143,10 +139,9 @@ async def write_handover(
             at=context.clock.now(),
             origin=origin,
         )
-    except GarrisonError as exc:
-        failure = exc
-    return await _done_or_page(
-        request, session, context, principal=principal, config=config, error=failure
+
+    return await _change(
+        request, session, context, principal=principal, config=config, change=write
     )
 
 
@@ -163,8 +158,8 @@ async def acknowledge_handover(
 ) -> Response:
     await handover.get_handover(session, handover_id=handover_id)
     config = required_config(config)
-    failure: GarrisonError | None = None
-    try:
+
+    async def acknowledge() -> None:
         person = service.person_of_user(config, principal.username)
         await handover.acknowledge_handover(
             session,
@@ -175,10 +170,9 @@ async def acknowledge_handover(
             at=context.clock.now(),
             origin=origin,
         )
-    except GarrisonError as exc:
-        failure = exc
-    return await _done_or_page(
-        request, session, context, principal=principal, config=config, error=failure
+
+    return await _change(
+        request, session, context, principal=principal, config=config, change=acknowledge
     )
 
 
@@ -193,8 +187,8 @@ async def check_in(
     post_id: PostField,
 ) -> Response:
     config = required_config(config)
-    failure: GarrisonError | None = None
-    try:
+
+    async def record() -> None:
         service.find_post(config, post_id)
         person = service.person_of_user(config, principal.username)
         await checkin.check_in(
@@ -208,8 +202,7 @@ async def check_in(
             at=context.clock.now(),
             origin=origin,
         )
-    except GarrisonError as exc:
-        failure = exc
-    return await _done_or_page(
-        request, session, context, principal=principal, config=config, error=failure
+
+    return await _change(
+        request, session, context, principal=principal, config=config, change=record
     )

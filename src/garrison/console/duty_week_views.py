@@ -7,10 +7,11 @@ own service functions; a time without an offset is read in the event's time zone
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garrison.audit.actor import Actor
@@ -20,9 +21,10 @@ from garrison.auth.principal import Principal
 from garrison.config import EventConfig
 from garrison.console.dependencies import DutyPage, OptionalEventConfig
 from garrison.console.duty_views import required_config
+from garrison.console.form_posts import Change, redirect_or_error_page
 from garrison.duty import service
 from garrison.duty.oncall import OnDuty, assignments
-from garrison.errors import GarrisonError, ValidationFailed
+from garrison.errors import ValidationFailed
 from garrison.i18n import gettext as _
 from garrison.web.dependencies import Context, DbSession, Origin
 from garrison.web.templating import render
@@ -121,23 +123,17 @@ async def week_page(
         )  # fmt: skip
 
 
-async def _done(
+async def _change(
     request: Request,
     session: AsyncSession,
     context: Context,
     *,
     principal: Principal,
     config: EventConfig,
-    error: GarrisonError | None,
+    change: Change,
 ) -> Response:
-    if error is None:
-        await session.commit()
-        return RedirectResponse("/duty/week", status_code=303)
-    await session.rollback()
-    return await _week_page(
-        request, session, context, principal=principal, config=config,
-        error=str(error), status_code=error.http_status,
-    )  # fmt: skip
+    page = partial(_week_page, request, session, context, principal=principal, config=config)
+    return await redirect_or_error_page(session, change, location="/duty/week", error_page=page)
 
 
 @router.post("/duty/overrides", response_class=HTMLResponse)
@@ -155,16 +151,14 @@ async def add_override(
     reason: ReasonField = "",
 ) -> Response:
     config = required_config(config)
-    failure: GarrisonError | None = None
-    try:
-        await service.add_override(
+    return await _change(
+        request, session, context, principal=principal, config=config,
+        change=lambda: service.add_override(
             session, config=config, post_id=post_id, person_id=person_id,
             start=parse_time(start, "start"), end=parse_time(end, "end"), reason=reason.strip(),
             actor=Actor.from_principal(principal), at=context.clock.now(), origin=origin,
-        )  # fmt: skip
-    except GarrisonError as exc:
-        failure = exc
-    return await _done(request, session, context, principal=principal, config=config, error=failure)
+        ),
+    )  # fmt: skip
 
 
 @router.post("/duty/swaps", response_class=HTMLResponse)
@@ -184,9 +178,9 @@ async def add_swap(
     reason: ReasonField = "",
 ) -> Response:
     config = required_config(config)
-    failure: GarrisonError | None = None
-    try:
-        await service.add_swap(
+    return await _change(
+        request, session, context, principal=principal, config=config,
+        change=lambda: service.add_swap(
             session, config=config, post_id=post_id, layer=layer,
             first_person_id=first_person_id,
             first_shift_start=parse_time(first_shift_start, "first.shift_start"),
@@ -194,10 +188,8 @@ async def add_swap(
             second_shift_start=parse_time(second_shift_start, "second.shift_start"),
             reason=reason.strip(), actor=Actor.from_principal(principal),
             at=context.clock.now(), origin=origin,
-        )  # fmt: skip
-    except GarrisonError as exc:
-        failure = exc
-    return await _done(request, session, context, principal=principal, config=config, error=failure)
+        ),
+    )  # fmt: skip
 
 
 @router.post("/duty/overrides/{override_id}/cancel", response_class=HTMLResponse)
@@ -210,16 +202,13 @@ async def cancel_override(
     config: OptionalEventConfig,
     origin: Origin,
 ) -> Response:
-    config = required_config(config)
-    failure: GarrisonError | None = None
-    try:
-        await service.cancel_override(
+    return await _change(
+        request, session, context, principal=principal, config=required_config(config),
+        change=lambda: service.cancel_override(
             session, override_id=override_id, actor=Actor.from_principal(principal),
             at=context.clock.now(), origin=origin,
-        )  # fmt: skip
-    except GarrisonError as exc:
-        failure = exc
-    return await _done(request, session, context, principal=principal, config=config, error=failure)
+        ),
+    )  # fmt: skip
 
 
 @router.post("/duty/swaps/{swap_id}/cancel", response_class=HTMLResponse)
@@ -232,13 +221,10 @@ async def cancel_swap(
     config: OptionalEventConfig,
     origin: Origin,
 ) -> Response:
-    config = required_config(config)
-    failure: GarrisonError | None = None
-    try:
-        await service.cancel_swap(
+    return await _change(
+        request, session, context, principal=principal, config=required_config(config),
+        change=lambda: service.cancel_swap(
             session, swap_id=swap_id, actor=Actor.from_principal(principal),
             at=context.clock.now(), origin=origin,
-        )  # fmt: skip
-    except GarrisonError as exc:
-        failure = exc
-    return await _done(request, session, context, principal=principal, config=config, error=failure)
+        ),
+    )  # fmt: skip

@@ -17,6 +17,7 @@ from garrison.audit.actor import Actor
 from garrison.auth.permissions import Permission
 from garrison.auth.principal import Principal
 from garrison.config import EventConfig
+from garrison.console.form_posts import Change, redirect_or_error_page
 from garrison.console.readiness_pages import (
     ReadinessConfig,
     ReadinessManagerPage,
@@ -156,7 +157,7 @@ async def inspection_page(
     )
 
 
-async def _changed(
+async def _change(
     request: Request,
     session: AsyncSession,
     context: AppContext,
@@ -164,18 +165,20 @@ async def _changed(
     principal: Principal,
     config: EventConfig,
     inspection: Inspection,
-    error: GarrisonError | None,
+    change: Change,
     location: str,
 ) -> Response:
-    if error is None:
+    async def error_page(*, error: str, status_code: int) -> Response:
+        await session.refresh(inspection)
+        return await _inspection_page(
+            request, session, principal=principal, config=config, inspection=inspection,
+            error=error, status_code=status_code,
+        )  # fmt: skip
+
+    return await redirect_or_error_page(
+        session, change, location=location, error_page=error_page,
         # A failed item makes a task, whose events go out after the commit.
-        await commit_and_publish(session, context.bus)
-        return RedirectResponse(location, status_code=303)
-    await session.rollback()
-    await session.refresh(inspection)
-    return await _inspection_page(
-        request, session, principal=principal, config=config, inspection=inspection,
-        error=str(error), status_code=error.http_status,
+        commit=lambda: commit_and_publish(session, context.bus),
     )  # fmt: skip
 
 
@@ -194,25 +197,14 @@ async def record_item(
 ) -> Response:
     """Pass or fail one item with its evidence; a failed item becomes a task."""
     inspection = await inspection_service.get_inspection(session, inspection_id=inspection_id)
-    failure: GarrisonError | None = None
-    try:
-        await inspection_service.record_item(
-            session,
-            config=config,
-            inspection=inspection,
-            item_id=item_id,
-            passed=result == "pass",
-            evidence=evidence.strip(),
-            actor=Actor.from_principal(principal),
-            now=context.clock.now(),
-            origin=origin,
-        )
-    except GarrisonError as exc:
-        failure = exc
     done = "item_recorded" if result == "pass" else "item_failed"
-    return await _changed(
+    return await _change(
         request, session, context, principal=principal, config=config, inspection=inspection,
-        error=failure,
+        change=lambda: inspection_service.record_item(
+            session, config=config, inspection=inspection, item_id=item_id,
+            passed=result == "pass", evidence=evidence.strip(),
+            actor=Actor.from_principal(principal), now=context.clock.now(), origin=origin,
+        ),
         location=f"/readiness/inspections/{inspection.id}?done={done}#item-{item_id}",
     )  # fmt: skip
 
@@ -228,19 +220,11 @@ async def finish_inspection(
     origin: Origin,
 ) -> Response:
     inspection = await inspection_service.get_inspection(session, inspection_id=inspection_id)
-    failure: GarrisonError | None = None
-    try:
-        await inspection_service.finish_inspection(
-            session,
-            inspection=inspection,
-            actor=Actor.from_principal(principal),
-            now=context.clock.now(),
-            origin=origin,
-        )
-    except GarrisonError as exc:
-        failure = exc
-    return await _changed(
+    return await _change(
         request, session, context, principal=principal, config=config, inspection=inspection,
-        error=failure,
+        change=lambda: inspection_service.finish_inspection(
+            session, inspection=inspection, actor=Actor.from_principal(principal),
+            now=context.clock.now(), origin=origin,
+        ),
         location=f"/readiness/inspections/{inspection.id}?done=inspection_finished",
     )  # fmt: skip

@@ -20,6 +20,7 @@ from garrison.audit.actor import Actor
 from garrison.auth.permissions import Permission
 from garrison.auth.principal import Principal, RequestOrigin
 from garrison.config import EventConfig
+from garrison.console.form_posts import Change, redirect_or_error_page
 from garrison.console.readiness_pages import (
     ReadinessConfig,
     ReadinessManagerPage,
@@ -239,7 +240,7 @@ async def task_page(
     )
 
 
-async def _task_changed(
+async def _task_change(
     request: Request,
     session: AsyncSession,
     context: AppContext,
@@ -247,21 +248,23 @@ async def _task_changed(
     principal: Principal,
     config: EventConfig,
     task: ReadinessTask,
-    error: GarrisonError | None,
+    change: Change,
     done: str,
     back: str = "task",
 ) -> Response:
-    if error is None:
-        await session.commit()
-        if back == "list":
-            return RedirectResponse(f"/readiness?done={done}#task-{task.id}", status_code=303)
-        return RedirectResponse(f"/readiness/tasks/{task.id}?done={done}", status_code=303)
-    await session.rollback()
-    await session.refresh(task)
-    return await _task_page(
-        request, session, context, principal=principal, config=config, task=task,
-        error=str(error), status_code=error.http_status,
-    )  # fmt: skip
+    async def error_page(*, error: str, status_code: int) -> Response:
+        await session.refresh(task)
+        return await _task_page(
+            request, session, context, principal=principal, config=config, task=task,
+            error=error, status_code=status_code,
+        )  # fmt: skip
+
+    location = (
+        f"/readiness?done={done}#task-{task.id}"
+        if back == "list"
+        else f"/readiness/tasks/{task.id}?done={done}"
+    )
+    return await redirect_or_error_page(session, change, location=location, error_page=error_page)
 
 
 async def _set_status(
@@ -277,22 +280,14 @@ async def _set_status(
     back: str,
 ) -> Response:
     task = await task_service.get_task(session, task_id=task_id)
-    failure: GarrisonError | None = None
-    try:
-        await task_service.set_task_status(
-            session,
-            task=task,
-            status=status,
-            actor=Actor.from_principal(principal),
-            now=context.clock.now(),
-            origin=origin,
-        )
-    except GarrisonError as exc:
-        failure = exc
     done = "task_done" if status == task_service.TaskStatus.DONE else "task_cancelled"
-    return await _task_changed(
+    return await _task_change(
         request, session, context, principal=principal, config=config, task=task,
-        error=failure, done=done, back=back,
+        change=lambda: task_service.set_task_status(
+            session, task=task, status=status, actor=Actor.from_principal(principal),
+            now=context.clock.now(), origin=origin,
+        ),
+        done=done, back=back,
     )  # fmt: skip
 
 
@@ -348,23 +343,13 @@ async def add_evidence(
     if file is not None and (file.filename or file.size):
         # One byte over the limit is enough for the service to refuse it.
         upload = (file.filename or "evidence", await file.read(task_service.MAX_EVIDENCE_BYTES + 1))
-    failure: GarrisonError | None = None
-    try:
-        await task_service.add_evidence(
-            session,
-            task=task,
-            note=note,
-            file=upload,
-            data_dir=context.settings.data_dir,
-            actor=Actor.from_principal(principal),
-            now=context.clock.now(),
-            origin=origin,
-        )
-    except GarrisonError as exc:
-        failure = exc
-    return await _task_changed(
+    return await _task_change(
         request, session, context, principal=principal, config=config, task=task,
-        error=failure, done="evidence_added",
+        change=lambda: task_service.add_evidence(
+            session, task=task, note=note, file=upload, data_dir=context.settings.data_dir,
+            actor=Actor.from_principal(principal), now=context.clock.now(), origin=origin,
+        ),
+        done="evidence_added",
     )  # fmt: skip
 
 

@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 
 from garrison.bus.abc import Subscription
+from garrison.clock import sleep_or_wake
 from garrison.config import EventConfig
 from garrison.directives.events import DirectiveIssued
 from garrison.directives.models import Directive
@@ -22,8 +23,7 @@ from garrison.directives.overdue import (
     overdue_directives,
 )
 from garrison.duty.service import load_plan
-from garrison.duty.source import configured_event
-from garrison.errors import GarrisonError
+from garrison.duty.source import EventLoader, read_event, running_event
 from garrison.incidents.outbox import commit_and_publish
 from garrison.runtime.context import AppContext
 
@@ -32,28 +32,17 @@ logger = logging.getLogger(__name__)
 BATCH = 200
 IDLE_SECONDS = 60.0
 
-EventLoader = Callable[[], EventConfig | None]
-
 
 class DirectiveWorker:
     name = "directives"
 
     def __init__(self, context: AppContext, *, load_event: EventLoader | None = None) -> None:
         self.context = context
-        self._load_event = load_event or self._configured_event
+        self._load_event = load_event or (lambda: running_event(self.context.settings))
         self._wake = asyncio.Event()
 
-    def _configured_event(self) -> EventConfig | None:
-        if self.context.settings.config_file is None:
-            return None
-        return configured_event(self.context.settings)
-
     def _config(self) -> EventConfig | None:
-        try:
-            return self._load_event()
-        except GarrisonError as exc:
-            logger.warning("directive follow-up waits: the configuration cannot be read: %s", exc)
-            return None
+        return read_event(self._load_event, waiting="directive follow-ups")
 
     async def run(self, started: Callable[[], None]) -> None:
         issued = self.context.bus.subscribe(DirectiveIssued, consumer="directives.issued")
@@ -93,13 +82,7 @@ class DirectiveWorker:
                 logger.exception("cannot read when the next directive is due")
         if delay <= 0:
             return
-        waker = asyncio.create_task(self._wake.wait())
-        timer = asyncio.create_task(self.context.clock.sleep(min(delay, IDLE_SECONDS)))
-        try:
-            await asyncio.wait({waker, timer}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            waker.cancel()
-            timer.cancel()
+        await sleep_or_wake(self.context.clock, min(delay, IDLE_SECONDS), self._wake)
 
     async def run_once(self) -> list[tuple[int, str]]:
         """Follow up every directive that is due; returns (directive id, what was done)."""

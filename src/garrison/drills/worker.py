@@ -14,6 +14,7 @@ import logging
 from collections.abc import Callable
 
 from garrison.bus.abc import Subscription
+from garrison.clock import sleep_or_wake
 from garrison.config.detection import DetectionSettings
 from garrison.drills.detection import DrillRules
 from garrison.drills.events import DrillStarted
@@ -109,13 +110,7 @@ class DrillWorker:
             delay = min(delay, LINK_SECONDS)
         if delay <= 0:
             return
-        waker = asyncio.create_task(self._wake.wait())
-        timer = asyncio.create_task(self.context.clock.sleep(delay))
-        try:
-            await asyncio.wait({waker, timer}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            waker.cancel()
-            timer.cancel()
+        await sleep_or_wake(self.context.clock, delay, self._wake)
 
     async def run_once(self) -> list[int]:
         """Inject every due inject, then link detection injects to their incidents;

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +26,8 @@ from garrison.i18n import gettext as _
 MAX_OVERRIDE_SPAN = timedelta(days=366)
 MAX_ACTIVE_CHANGES = 5000
 MAX_LIST_LIMIT = 500
+
+_Change = TypeVar("_Change", DutyOverrideRecord, DutySwapRecord)
 
 
 def find_post(config: EventConfig, post_id: str) -> Post:
@@ -134,18 +136,7 @@ async def add_override(
         created_at=at,
         created_by=actor.name,
     )
-    session.add(row)
-    await session.flush()
-    await record_audit(
-        session,
-        actor=actor,
-        action="duty.override.add",
-        target_type="duty_override",
-        target_id=str(row.id),
-        at=at,
-        after=override_snapshot(row),
-        origin=origin,
-    )
+    await _add_change(session, row, actor=actor, at=at, origin=origin)
     return row
 
 
@@ -201,18 +192,7 @@ async def add_swap(
         created_at=at,
         created_by=actor.name,
     )
-    session.add(row)
-    await session.flush()
-    await record_audit(
-        session,
-        actor=actor,
-        action="duty.swap.add",
-        target_type="duty_swap",
-        target_id=str(row.id),
-        at=at,
-        after=swap_snapshot(row),
-        origin=origin,
-    )
+    await _add_change(session, row, actor=actor, at=at, origin=origin)
     return row
 
 
@@ -229,20 +209,7 @@ async def cancel_override(
         raise NotFoundError(_("No override has the id {id}.").format(id=override_id))
     if row.cancelled_at is not None:
         raise ConflictError(_("This override is already cancelled."))
-    before = override_snapshot(row)
-    row.cancelled_at, row.cancelled_by = at, actor.name
-    await session.flush()
-    await record_audit(
-        session,
-        actor=actor,
-        action="duty.override.cancel",
-        target_type="duty_override",
-        target_id=str(row.id),
-        at=at,
-        before=before,
-        after=override_snapshot(row),
-        origin=origin,
-    )
+    await _cancel_change(session, row, actor=actor, at=at, origin=origin)
     return row
 
 
@@ -259,42 +226,101 @@ async def cancel_swap(
         raise NotFoundError(_("No swap has the id {id}.").format(id=swap_id))
     if row.cancelled_at is not None:
         raise ConflictError(_("This swap is already cancelled."))
-    before = swap_snapshot(row)
-    row.cancelled_at, row.cancelled_by = at, actor.name
-    await session.flush()
-    await record_audit(
-        session,
-        actor=actor,
-        action="duty.swap.cancel",
-        target_type="duty_swap",
-        target_id=str(row.id),
-        at=at,
-        before=before,
-        after=swap_snapshot(row),
-        origin=origin,
-    )
+    await _cancel_change(session, row, actor=actor, at=at, origin=origin)
     return row
 
 
 async def list_overrides(
     session: AsyncSession, *, post_id: str | None, include_cancelled: bool, limit: int
 ) -> list[DutyOverrideRecord]:
-    query = select(DutyOverrideRecord).order_by(DutyOverrideRecord.id.desc()).limit(limit)
-    if post_id is not None:
-        query = query.where(DutyOverrideRecord.post_id == post_id)
-    if not include_cancelled:
-        query = query.where(DutyOverrideRecord.cancelled_at.is_(None))
-    return list((await session.scalars(query)).all())
+    return await _list_changes(
+        session,
+        DutyOverrideRecord,
+        post_id=post_id,
+        include_cancelled=include_cancelled,
+        limit=limit,
+    )
 
 
 async def list_swaps(
     session: AsyncSession, *, post_id: str | None, include_cancelled: bool, limit: int
 ) -> list[DutySwapRecord]:
-    query = select(DutySwapRecord).order_by(DutySwapRecord.id.desc()).limit(limit)
+    return await _list_changes(
+        session, DutySwapRecord, post_id=post_id, include_cancelled=include_cancelled, limit=limit
+    )
+
+
+def _snapshot(row: DutyOverrideRecord | DutySwapRecord) -> Mapping[str, Any]:
+    if isinstance(row, DutyOverrideRecord):
+        return override_snapshot(row)
+    return swap_snapshot(row)
+
+
+async def _add_change(
+    session: AsyncSession,
+    row: DutyOverrideRecord | DutySwapRecord,
+    *,
+    actor: Actor,
+    at: datetime,
+    origin: RequestOrigin | None,
+) -> None:
+    session.add(row)
+    await session.flush()
+    await _audit_change(session, row, "add", before=None, actor=actor, at=at, origin=origin)
+
+
+async def _cancel_change(
+    session: AsyncSession,
+    row: DutyOverrideRecord | DutySwapRecord,
+    *,
+    actor: Actor,
+    at: datetime,
+    origin: RequestOrigin | None,
+) -> None:
+    before = _snapshot(row)
+    row.cancelled_at, row.cancelled_by = at, actor.name
+    await session.flush()
+    await _audit_change(session, row, "cancel", before=before, actor=actor, at=at, origin=origin)
+
+
+async def _audit_change(
+    session: AsyncSession,
+    row: DutyOverrideRecord | DutySwapRecord,
+    verb: str,
+    *,
+    before: Mapping[str, Any] | None,
+    actor: Actor,
+    at: datetime,
+    origin: RequestOrigin | None,
+) -> None:
+    """Audited as ``duty.override.<verb>`` on a ``duty_override`` (likewise for swaps)."""
+    kind = "override" if isinstance(row, DutyOverrideRecord) else "swap"
+    await record_audit(
+        session,
+        actor=actor,
+        action=f"duty.{kind}.{verb}",
+        target_type=f"duty_{kind}",
+        target_id=str(row.id),
+        at=at,
+        before=before,
+        after=_snapshot(row),
+        origin=origin,
+    )
+
+
+async def _list_changes(
+    session: AsyncSession,
+    table: type[_Change],
+    *,
+    post_id: str | None,
+    include_cancelled: bool,
+    limit: int,
+) -> list[_Change]:
+    query = select(table).order_by(table.id.desc()).limit(limit)
     if post_id is not None:
-        query = query.where(DutySwapRecord.post_id == post_id)
+        query = query.where(table.post_id == post_id)
     if not include_cancelled:
-        query = query.where(DutySwapRecord.cancelled_at.is_(None))
+        query = query.where(table.cancelled_at.is_(None))
     return list((await session.scalars(query)).all())
 
 

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from garrison.config import EventConfig, load_config
@@ -17,6 +19,9 @@ from garrison.i18n import gettext as _
 from garrison.settings import Settings
 
 MAX_CACHED_FILES = 16
+
+EventLoader = Callable[[], EventConfig | None]
+"""How a worker reads the configuration: None when there is none, GarrisonError when unreadable."""
 
 _Stamp = tuple[str, int, int]
 
@@ -74,17 +79,27 @@ def configured_event(settings: Settings) -> EventConfig:
     return _CACHE.load(settings.config_file)
 
 
-def event_or_none(settings: Settings, *, waiting: str) -> EventConfig | None:
-    """The event configuration for a worker; None when there is none or it cannot be read.
+def running_event(settings: Settings) -> EventConfig | None:
+    """The configuration Garrison was started with; None when it was started without one."""
+    if settings.config_file is None:
+        return None
+    return configured_event(settings)
+
+
+def read_event(load_event: EventLoader, *, waiting: str) -> EventConfig | None:
+    """The configuration for a worker; None when there is none or it cannot be read.
 
     ``waiting`` names who waits, for the warning logged when the file cannot be read.
     """
-    if settings.config_file is None:
-        return None
     try:
-        return configured_event(settings)
+        return load_event()
     except GarrisonError as exc:
         logging.getLogger(__name__).warning(
             "%s wait: the configuration cannot be read: %s", waiting, exc
         )
         return None
+
+
+def event_or_none(settings: Settings, *, waiting: str) -> EventConfig | None:
+    """The configuration Garrison was started with, for a worker (see ``read_event``)."""
+    return read_event(partial(running_event, settings), waiting=waiting)

@@ -28,7 +28,7 @@ from garrison.duty.models import CheckInRecord
 from garrison.duty.oncall import who_is_on_duty
 from garrison.duty.plan import DutyPlan
 from garrison.duty.service import load_plan
-from garrison.duty.source import configured_event
+from garrison.duty.source import running_event
 from garrison.errors import GarrisonError
 from garrison.runtime.context import AppContext
 
@@ -58,13 +58,8 @@ class DutyWorker:
     ) -> None:
         self.context = context
         self.interval = interval
-        self._load_event = load_event or self._configured_event
+        self._load_event = load_event or (lambda: running_event(self.context.settings))
         self._last_coverage: tuple[EventConfig, Hashable, CoverageReport] | None = None
-
-    def _configured_event(self) -> EventConfig | None:
-        if self.context.settings.config_file is None:
-            return None
-        return configured_event(self.context.settings)
 
     async def run(self, started: Callable[[], None]) -> None:
         started()

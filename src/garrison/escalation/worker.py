@@ -23,9 +23,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
 from garrison.bus.abc import Subscription
+from garrison.clock import sleep_or_wake
 from garrison.config import EventConfig
-from garrison.duty.source import configured_event
-from garrison.errors import GarrisonError
+from garrison.duty.source import EventLoader, read_event, running_event
 from garrison.escalation import queries, service
 from garrison.incidents.events import IncidentAcknowledged, IncidentOpened, IncidentStateChanged
 from garrison.incidents.models import Incident
@@ -40,8 +40,6 @@ BATCH = 200
 CHUNK = 50
 IDLE_SECONDS = 30.0
 RECONCILE_SECONDS = 60.0
-
-EventLoader = Callable[[], EventConfig | None]
 
 
 @dataclass(slots=True)
@@ -62,7 +60,7 @@ class EscalationWorker:
         reconcile_interval: float = RECONCILE_SECONDS,
     ) -> None:
         self.context = context
-        self._load_event = load_event or self._configured_event
+        self._load_event = load_event or (lambda: running_event(self.context.settings))
         self.reconcile_interval = reconcile_interval
         self._wake = asyncio.Event()
         self._last_reconcile: datetime | None = None
@@ -70,17 +68,8 @@ class EscalationWorker:
         self.handled = 0
         self._progress = asyncio.Condition()
 
-    def _configured_event(self) -> EventConfig | None:
-        if self.context.settings.config_file is None:
-            return None
-        return configured_event(self.context.settings)
-
     def _config(self) -> EventConfig | None:
-        try:
-            return self._load_event()
-        except GarrisonError as exc:
-            logger.warning("escalation waits: the configuration cannot be read: %s", exc)
-            return None
+        return read_event(self._load_event, waiting="escalations")
 
     async def run(self, started: Callable[[], None]) -> None:
         bus = self.context.bus
@@ -232,13 +221,7 @@ class EscalationWorker:
             delay = min(delay, until_reconcile)
         if delay <= 0:
             return
-        waker = asyncio.create_task(self._wake.wait())
-        timer = asyncio.create_task(self.context.clock.sleep(min(delay, IDLE_SECONDS)))
-        try:
-            await asyncio.wait({waker, timer}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            waker.cancel()
-            timer.cancel()
+        await sleep_or_wake(self.context.clock, min(delay, IDLE_SECONDS), self._wake)
 
     async def run_once(self) -> Round:
         """Start what is waiting (and, now and then, what was missed), then fire due steps."""

@@ -23,10 +23,11 @@ from sqlalchemy.exc import TimeoutError as SQLAlchemyTimeoutError
 
 from garrison.bus.abc import Subscription
 from garrison.bus.events import DomainEvent
+from garrison.clock import sleep_or_wake
 from garrison.config import EventConfig
 from garrison.config.notifications import ChannelKind, NotificationsSection
 from garrison.duty.events import CheckInMissed, CoverageGapDetected
-from garrison.duty.source import configured_event
+from garrison.duty.source import EventLoader, running_event
 from garrison.errors import GarrisonError
 from garrison.incidents.outbox import commit_and_publish
 from garrison.notify.channels.base import Channel
@@ -61,7 +62,6 @@ LEASE_MARGIN_SECONDS = 60.0
 RECORD_ATTEMPTS = 4
 RECORD_BACKOFF_SECONDS = 0.25
 
-EventLoader = Callable[[], EventConfig | None]
 E = TypeVar("E", bound=DomainEvent)
 
 
@@ -76,16 +76,11 @@ class NotificationWorker:
         wrap_channel: Callable[[Channel], Channel] | None = None,
     ) -> None:
         self.context = context
-        self._load_event = load_event or self._configured_event
+        self._load_event = load_event or (lambda: running_event(self.context.settings))
         # Tests wrap channels to inject failures (e.g. a crash right after sending).
         self._wrap_channel = wrap_channel
         self._doorbell = asyncio.Event()
         self._client: httpx.AsyncClient | None = None
-
-    def _configured_event(self) -> EventConfig | None:
-        if self.context.settings.config_file is None:
-            return None
-        return configured_event(self.context.settings)
 
     def _settings(self) -> tuple[EventConfig | None, NotificationsSection]:
         try:
@@ -179,13 +174,7 @@ class NotificationWorker:
                 delay = (wakeup - self.context.clock.now()).total_seconds()
         if delay <= 0:
             return
-        doorbell = asyncio.create_task(self._doorbell.wait())
-        timer = asyncio.create_task(self.context.clock.sleep(min(delay, IDLE_SECONDS)))
-        try:
-            await asyncio.wait({doorbell, timer}, return_when=asyncio.FIRST_COMPLETED)
-        finally:
-            for task in (doorbell, timer):
-                task.cancel()
+        await sleep_or_wake(self.context.clock, min(delay, IDLE_SECONDS), self._doorbell)
 
     async def deliver_once(self) -> int:
         """One round: recover, claim, send, record. Returns how many attempts were made."""

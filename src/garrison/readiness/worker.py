@@ -13,8 +13,7 @@ from sqlalchemy import select
 
 from garrison.bus.abc import Subscription
 from garrison.config import EventConfig
-from garrison.duty.source import configured_event
-from garrison.errors import GarrisonError
+from garrison.duty.source import EventLoader, read_event, running_event
 from garrison.incidents.events import IncidentOpened
 from garrison.incidents.models import Alert, Incident
 from garrison.incidents.outbox import commit_and_publish
@@ -26,7 +25,6 @@ from garrison.runtime.context import AppContext
 logger = logging.getLogger(__name__)
 
 REMINDER_SECONDS = 60.0
-EventLoader = Callable[[], EventConfig | None]
 
 
 class ReadinessWorker:
@@ -34,19 +32,10 @@ class ReadinessWorker:
 
     def __init__(self, context: AppContext, *, load_event: EventLoader | None = None) -> None:
         self.context = context
-        self._load_event = load_event or self._configured_event
-
-    def _configured_event(self) -> EventConfig | None:
-        if self.context.settings.config_file is None:
-            return None
-        return configured_event(self.context.settings)
+        self._load_event = load_event or (lambda: running_event(self.context.settings))
 
     def _config(self) -> EventConfig | None:
-        try:
-            return self._load_event()
-        except GarrisonError as exc:
-            logger.warning("readiness waits: the configuration cannot be read: %s", exc)
-            return None
+        return read_event(self._load_event, waiting="runbooks and readiness reminders")
 
     async def run(self, started: Callable[[], None]) -> None:
         opened = self.context.bus.subscribe(IncidentOpened, consumer="readiness.runbooks")

@@ -6,8 +6,9 @@ import json
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, get_args
 
+from garrison.config.detection import ParserName
 from garrison.detection.parsers.base import ParseContext, ParsedRecord, Recognised
 from garrison.detection.parsers.documents import (
     check_depth,
@@ -32,28 +33,7 @@ from garrison.detection.parsers.products.web import WebRecogniser
 from garrison.detection.parsers.timestamps import parse_iso
 from garrison.detection.records import LogSource
 
-PARSER_NAMES: tuple[str, ...] = (
-    "auto",
-    "syslog",
-    "json",
-    "windows",
-    "nginx_access",
-    "apache_access",
-    "nginx_error",
-    "apache_error",
-    "sshd",
-    "pam",
-    "postfix",
-    "dovecot",
-    "courier",
-    "exim",
-    "asterisk",
-    "freeswitch",
-    "openvpn",
-    "vsftpd",
-    "proftpd",
-    "pure_ftpd",
-)
+PARSER_NAMES: tuple[str, ...] = get_args(ParserName)
 _SYSLOG = LogSource(product="linux", service="syslog")
 MAX_KNOWN_PROGRAMS = 4096
 _MESSAGE_KEYS = ("message", "log", "MESSAGE", "msg")
