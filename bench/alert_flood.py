@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sys
 import tempfile
 import time
@@ -27,8 +28,9 @@ from bench.escalation_support import (
     bench_settings,
     empty_database,
     event_file,
-    garrison_serve,
+    garrison_server,
 )
+from bench.local_servers import cpu_seconds
 from bench.results import Measurement, percentile
 
 ALERTS = 10_000
@@ -52,9 +54,15 @@ async def run(
             settings = bench_settings(Path(directory))
             await empty_database(settings)
             token = await admin_token(settings)
-            async with garrison_serve(Path(directory), config) as url:
+            async with garrison_server(Path(directory), config) as served:
                 return await _measure(
-                    url, token, sink, alerts=alerts, seconds=seconds, groups=groups
+                    served.url,
+                    served.pid,
+                    token,
+                    sink,
+                    alerts=alerts,
+                    seconds=seconds,
+                    groups=groups,
                 )
     finally:
         await sink.stop()
@@ -85,7 +93,14 @@ def _post(group: int, first: int, count: int) -> dict[str, Any]:
 
 
 async def _measure(
-    url: str, token: str, sink: WebhookSink, *, alerts: int, seconds: int, groups: int
+    url: str,
+    pid: int,
+    token: str,
+    sink: WebhookSink,
+    *,
+    alerts: int,
+    seconds: int,
+    groups: int,
 ) -> list[Measurement]:
     per_group = alerts // groups
     posts = [
@@ -126,6 +141,8 @@ async def _measure(
                 await asyncio.sleep(RETRY_SECONDS * (attempt + 1))
             rejected += 1
 
+        load = os.getloadavg()[0]
+        cpu_before = cpu_seconds(pid)
         reading = asyncio.create_task(read_meanwhile())
         started = time.perf_counter()
         tasks = []
@@ -136,6 +153,8 @@ async def _measure(
             tasks.append(asyncio.create_task(send(body)))
         await asyncio.gather(*tasks)
         accepted_after = time.perf_counter() - started
+        # The server's CPU until the last post was stored: the reads meanwhile included.
+        cpu = cpu_seconds(pid) - cpu_before
         await sink.wait_for(groups, DRAIN_SECONDS)
         flooding = False
         with contextlib.suppress(httpx.HTTPError):
@@ -143,8 +162,10 @@ async def _measure(
         incidents = await _incidents(reader)
     name = "alert_flood"
     return [
+        Measurement(name, "load average (1 min) at start", load, ""),
         Measurement(name, f"alerts posted over {seconds} s", alerts, "alerts"),
         Measurement(name, "all posts accepted after", accepted_after, "s"),
+        Measurement(name, "server CPU per alert until accepted", cpu * 1000 / alerts, "ms"),
         Measurement(name, "posts retried", sum(statuses.values()), "posts"),
         *(
             Measurement(name, f"  answered {status or 'timeout'}", count, "posts")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from garrison.config.incidents import GroupingRule, GroupingSettings, IncidentsConfig
 from garrison.incidents.ingest import Outcome, ingest_built, ingest_signals
 from garrison.incidents.signals import IncomingSignal, SignalAction, SourceKind
@@ -89,3 +91,37 @@ async def test_signals_are_built_from_the_current_policy(context: AppContext) ->
     assert seen[2] != seen[0]
     # Without the group rule, the third alert does not join the others' incident.
     assert result.outcome == Outcome.OPENED
+
+
+async def test_a_storm_inside_one_batch_counts_the_batchs_own_triggers(
+    context: AppContext,
+) -> None:
+    await set_policy(context, IncidentsConfig())
+
+    def distinct(key: str) -> IncomingSignal:
+        return dataclasses.replace(webhook(key), group=key, rate_limit_per_minute=3)
+
+    async with context.sessions() as session:
+        first = await ingest_signals(
+            session, signals=[distinct("a"), distinct("b")], now=context.clock.now()
+        )
+        await session.commit()
+    async with context.sessions() as session:
+        batch = [distinct(key) for key in "cdef"] + [webhook("f"), distinct("g")]
+        second = await ingest_signals(session, signals=batch, now=context.clock.now())
+        await session.commit()
+
+    assert [result.outcome for result in first] == [Outcome.OPENED] * 2
+    # Two triggers stored before, then the batch's own: the fourth of the minute storms.
+    assert [result.outcome for result in second] == [
+        Outcome.OPENED,
+        Outcome.STORM,
+        Outcome.STORM,
+        Outcome.STORM,
+        Outcome.DEDUPLICATED,
+        Outcome.STORM,
+    ]
+    storm = [incident for incident in await incidents(context) if incident.is_storm]
+    assert len(storm) == 1
+    assert {result.incident_id for result in second[1:]} == {storm[0].id}
+    assert await signal_count(context) == 8

@@ -11,6 +11,13 @@ For each signal, in one transaction with the others of its request:
 3. ``resolve`` resolves the firing alert; when the last firing alert of an open
    incident resolves, the incident is resolved (``incidents.auto_resolve``);
 4. ``acknowledge`` acknowledges the alert's triggered incident.
+
+A batch costs a few statements whatever its size, so that a flood is absorbed as
+fast as it arrives: the firing alerts are read together, the open incident of a set
+of grouping keys once (until an incident opens, gains a key or changes state), the
+firing alerts of an incident counted once; new alerts and signal records are
+inserted together (numbered on SQLite, see ``storage.row_ids``), and the alerts that
+join or resolve in an incident share a timeline entry (``alert_entries``).
 """
 
 from __future__ import annotations
@@ -21,37 +28,38 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garrison.audit.actor import Actor
 from garrison.config.incidents import IncidentsConfig
 from garrison.i18n import gettext as _
+from garrison.incidents.alert_entries import AlertEntries
 from garrison.incidents.grouping import (
     ServiceFacts,
-    find_open_incident,
     group_keys_for,
     lock_incident,
-    recent_triggers,
     service_facts,
     storm_key,
 )
+from garrison.incidents.ingest_memory import IngestionMemory
 from garrison.incidents.models import Alert, Incident, SignalRecord
 from garrison.incidents.placement import (
     FIRING,
     RESOLVED,
     adopt_waiting_alerts,
-    join_incident,
+    link_alert,
     open_for_alert,
     open_storm,
     raise_severity,
+    raises_severity,
 )
 from garrison.incidents.policy import claim_ingestion, service_severity
 from garrison.incidents.service import (
     add_group_keys,
 )
 from garrison.incidents.signals import IncomingSignal, SignalAction, SourceKind, clip_summary
-from garrison.incidents.timeline import TimelineKind, add_timeline_entry
+from garrison.incidents.timeline import TimelineKind
 from garrison.incidents.transitions import acknowledge_incident, change_status
 from garrison.incidents.vocabulary import IncidentStatus, Severity
 
@@ -103,18 +111,56 @@ async def ingest_built(
     ingestion = _Ingestion(session, policy=policy, now=now)
     await ingestion.prefetch(signals)
     handled = [await ingestion.handle(signal) for signal in signals]
-    # The signal records are written together (their ids are known after this flush).
+    # New alerts and timeline entries, then the signal records, are written together
+    # (their ids are known after these flushes).
+    await ingestion.entries.settle_all()
+    await session.flush()
+    records = [_record(one, now) for one in handled]
+    for record in records:
+        await ingestion.memory.number(record)
+    session.add_all(records)
     await session.flush()
     return [
         SignalResult(
             signal_id=record.id,
             dedup_key=record.dedup_key,
-            outcome=outcome,
+            outcome=one.outcome,
             alert_id=record.alert_id,
             incident_id=record.incident_id,
         )
-        for record, outcome in handled
+        for record, one in zip(records, handled, strict=True)
     ]
+
+
+@dataclass(frozen=True, slots=True)
+class _Handled:
+    signal: IncomingSignal
+    outcome: Outcome
+    alert: Alert | None
+    incident_id: int | None  # the alert's incident when the signal was handled
+
+
+def _record(handled: _Handled, now: datetime) -> SignalRecord:
+    signal, alert = handled.signal, handled.alert
+    return SignalRecord(
+        received_at=now,
+        source=signal.source,
+        source_kind=signal.source_kind.value,
+        action=signal.action.value,
+        dedup_key=signal.dedup_key,
+        summary=signal.summary,
+        severity=signal.severity.value if signal.severity else None,
+        is_drill=signal.is_drill,
+        payload={
+            "occurred_at": signal.occurred_at.isoformat() if signal.occurred_at else None,
+            "service_id": signal.service_id,
+            "group": signal.group,
+            "details": dict(signal.details),
+        },
+        outcome=handled.outcome.value,
+        alert_id=alert.id if alert else None,
+        incident_id=handled.incident_id,
+    )
 
 
 def probe_summary(name: str, state: str, reason: str) -> str:
@@ -137,6 +183,10 @@ class _Ingestion:
         self._locked: dict[int, Incident | None] = {}
         # (incident, grouping key) already noted as seen ``now`` by this transaction.
         self._keys_noted: set[tuple[int, str]] = set()
+        self.memory = IngestionMemory(
+            session, now=now, window_seconds=policy.grouping.window_seconds
+        )
+        self.entries = AlertEntries(session, now=now)
 
     async def prefetch(self, signals: Sequence[IncomingSignal]) -> None:
         pairs = {(signal.source, signal.dedup_key) for signal in signals}
@@ -153,40 +203,26 @@ class _Ingestion:
                 if alert.open_key is not None and (alert.source, alert.open_key) in pairs:
                     self._firing[(alert.source, alert.open_key)] = alert
 
-    async def handle(self, signal: IncomingSignal) -> tuple[SignalRecord, Outcome]:
+    async def handle(self, signal: IncomingSignal) -> _Handled:
         facts = await self._service(signal.service_id)
         signal = self._enrich(signal, facts)
         alert = await self._firing_alert(signal)
         if signal.action == SignalAction.TRIGGER:
             outcome, alert = await self._trigger(signal, facts, alert)
+            self.memory.trigger_handled(signal.source)
         elif signal.action == SignalAction.RESOLVE:
             outcome = await self._resolve(signal, alert)
         elif signal.action == SignalAction.ACKNOWLEDGE:
             outcome = await self._acknowledge(signal, alert)
         else:
             outcome = Outcome.KEPT
-        # Written last, with what became of it, in the same transaction as the rest.
-        record = SignalRecord(
-            received_at=self.now,
-            source=signal.source,
-            source_kind=signal.source_kind.value,
-            action=signal.action.value,
-            dedup_key=signal.dedup_key,
-            summary=signal.summary,
-            severity=signal.severity.value if signal.severity else None,
-            is_drill=signal.is_drill,
-            payload={
-                "occurred_at": signal.occurred_at.isoformat() if signal.occurred_at else None,
-                "service_id": signal.service_id,
-                "group": signal.group,
-                "details": dict(signal.details),
-            },
-            outcome=outcome.value,
-            alert_id=alert.id if alert else None,
+        # Its record is written at the end, with what became of it, in the same transaction.
+        return _Handled(
+            signal=signal,
+            outcome=outcome,
+            alert=alert,
             incident_id=alert.incident_id if alert else None,
         )
-        self.session.add(record)
-        return record, outcome
 
     async def _lock(self, incident_id: int) -> Incident | None:
         if incident_id not in self._locked:
@@ -198,6 +234,21 @@ class _Ingestion:
         if fresh:
             await add_group_keys(self.session, incident_id=incident_id, keys=fresh, now=self.now)
             self._keys_noted.update((incident_id, key) for key in fresh)
+            self.memory.forget_incidents()
+
+    async def _find_open(self, keys: Sequence[str], *, is_drill: bool) -> Incident | None:
+        found = await self.memory.open_incident(keys, is_drill=is_drill)
+        if found is not None:
+            self._locked[found.id] = found  # found FOR UPDATE
+        return found
+
+    async def _raise_severity(self, incident: Incident, alert: Alert, actor: Actor) -> None:
+        if raises_severity(incident, alert):
+            await self.entries.settle(incident.id)
+            await self.session.flush()  # the alert's id, which the audit entry names
+            await raise_severity(
+                self.session, incident=incident, alert=alert, actor=actor, now=self.now
+            )
 
     async def _service(self, service_id: str | None) -> ServiceFacts | None:
         if service_id is None:
@@ -263,8 +314,9 @@ class _Ingestion:
             last_seen_at=self.now,
             signal_count=1,
         )
+        # Inserted with the batch's other new alerts, at the next flush.
+        await self.memory.number(alert)
         self.session.add(alert)
-        await self.session.flush()
         self._firing[(alert.source, signal.dedup_key)] = alert
         return await self._place(alert, signal, facts), alert
 
@@ -288,20 +340,12 @@ class _Ingestion:
         if incident is None or not IncidentStatus(incident.status).is_open:
             return
         await self._note_keys(incident.id, list(alert.group_keys))
-        await raise_severity(
-            self.session, incident=incident, alert=alert, actor=self._actor(signal), now=self.now
-        )
+        await self._raise_severity(incident, alert, self._actor(signal))
 
     async def _place(
         self, alert: Alert, signal: IncomingSignal, facts: ServiceFacts | None
     ) -> Outcome:
-        incident = await find_open_incident(
-            self.session,
-            keys=alert.group_keys,
-            is_drill=alert.is_drill,
-            now=self.now,
-            window_seconds=self.policy.grouping.window_seconds,
-        )
+        incident = await self._find_open(alert.group_keys, is_drill=alert.is_drill)
         actor = self._actor(signal)
         if incident is not None:
             await self._join(incident, alert, actor, signal.source_name)
@@ -309,16 +353,8 @@ class _Ingestion:
         if not alert.pages:
             return Outcome.ALERT_RECORDED
         limit = self._rate_limit(signal)
-        # The signal being handled is stored last: count it here.
-        recent = await recent_triggers(self.session, source=signal.source, now=self.now) + 1
-        if recent > limit:
-            storm = await find_open_incident(
-                self.session,
-                keys=[storm_key(signal.source)],
-                is_drill=alert.is_drill,
-                now=self.now,
-                window_seconds=self.policy.grouping.window_seconds,
-            )
+        if await self.memory.recent_triggers(signal.source) > limit:
+            storm = await self._find_open([storm_key(signal.source)], is_drill=alert.is_drill)
             if storm is None:
                 storm = await open_storm(
                     self.session,
@@ -328,6 +364,7 @@ class _Ingestion:
                     actor=actor,
                     now=self.now,
                 )
+                self.memory.forget_incidents()
             await self._join(storm, alert, actor, signal.source_name)
             return Outcome.STORM
         incident = await open_for_alert(
@@ -339,22 +376,29 @@ class _Ingestion:
             actor=actor,
             now=self.now,
         )
+        self.memory.forget_incidents()
         await self._join(incident, alert, actor, signal.source_name)
-        await adopt_waiting_alerts(self.session, incident=incident, now=self.now)
+        await self.entries.settle(incident.id)
+        if await adopt_waiting_alerts(self.session, incident=incident, now=self.now):
+            self.memory.forget_incidents()
+            self.memory.forget_firing(incident.id)
         return Outcome.OPENED
 
     async def _join(self, incident: Incident, alert: Alert, actor: Actor, source: str) -> None:
-        await join_incident(
-            self.session,
-            incident=incident,
+        """Like ``placement.join_incident``, its timeline entry shared with the run's others."""
+        # Found or opened with a lock (FOR UPDATE).
+        self._locked[incident.id] = incident
+        await link_alert(self.session, incident=incident, alert=alert, now=self.now)
+        self.memory.alert_joined(incident.id)
+        await self._note_keys(incident.id, list(alert.group_keys))
+        await self.entries.note(
+            incident_id=incident.id,
+            kind=TimelineKind.ALERT,
             alert=alert,
             actor=actor,
             source_name=source,
-            now=self.now,
         )
-        # Found or opened with a lock (FOR UPDATE), its keys noted by the join.
-        self._locked[incident.id] = incident
-        self._keys_noted.update((incident.id, key) for key in alert.group_keys)
+        await self._raise_severity(incident, alert, actor)
 
     async def _resolve(self, signal: IncomingSignal, alert: Alert | None) -> Outcome:
         if alert is None:
@@ -364,36 +408,35 @@ class _Ingestion:
         alert.open_key = None
         alert.resolved_at = alert.last_seen_at = self.now
         alert.signal_count += 1
-        await self.session.flush()
         if alert.incident_id is None:
             return Outcome.RESOLVED
+        self.memory.alert_resolved(alert.incident_id)
         incident = await self._lock(alert.incident_id)
         if incident is None:
             return Outcome.RESOLVED
         actor = self._actor(signal)
-        await add_timeline_entry(
-            self.session,
+        await self.entries.note(
             incident_id=incident.id,
             kind=TimelineKind.ALERT_RESOLVED,
-            at=self.now,
+            alert=alert,
             actor=actor,
-            data={"alert_id": alert.id, "summary": alert.summary},
+            source_name=signal.source_name,
         )
-        if self.policy.auto_resolve and IncidentStatus(incident.status).is_open:
-            firing = await self.session.scalar(
-                select(func.count(Alert.id)).where(
-                    Alert.incident_id == incident.id, Alert.status == FIRING
-                )
+        if (
+            self.policy.auto_resolve
+            and IncidentStatus(incident.status).is_open
+            and not await self.memory.firing_in(incident.id)
+        ):
+            await self.entries.settle(incident.id)
+            self.memory.forget_incidents()
+            await change_status(
+                self.session,
+                incident=incident,
+                target=IncidentStatus.RESOLVED,
+                actor=actor,
+                now=self.now,
+                note=_("Every alert of the incident has resolved."),
             )
-            if not firing:
-                await change_status(
-                    self.session,
-                    incident=incident,
-                    target=IncidentStatus.RESOLVED,
-                    actor=actor,
-                    now=self.now,
-                    note=_("Every alert of the incident has resolved."),
-                )
         return Outcome.RESOLVED
 
     async def _acknowledge(self, signal: IncomingSignal, alert: Alert | None) -> Outcome:
@@ -405,6 +448,7 @@ class _Ingestion:
         if alert.incident_id is not None:
             incident = await self._lock(alert.incident_id)
             if incident is not None and incident.status == IncidentStatus.TRIGGERED.value:
+                await self.entries.settle(incident.id)
                 await acknowledge_incident(
                     self.session, incident=incident, actor=self._actor(signal), now=self.now
                 )

@@ -32,13 +32,20 @@ RESOLVED = "resolved"
 MAX_ADOPTED = 5000
 
 
+def raises_severity(incident: Incident, alert: Alert) -> bool:
+    """Whether :func:`raise_severity` would change the incident."""
+    return (
+        IncidentStatus(incident.status).is_open
+        and alert.pages
+        and Severity(alert.severity).is_worse_than(Severity(incident.severity))
+    )
+
+
 async def raise_severity(
     session: AsyncSession, *, incident: Incident, alert: Alert, actor: Actor, now: datetime
 ) -> None:
     """An open incident takes the severity of a worse paging alert (never lower)."""
-    if not IncidentStatus(incident.status).is_open or not alert.pages:
-        return
-    if Severity(alert.severity).is_worse_than(Severity(incident.severity)):
+    if raises_severity(incident, alert):
         before = incident_snapshot(incident)
         await apply_severity(
             session, incident=incident, severity=Severity(alert.severity), actor=actor, now=now
@@ -65,15 +72,9 @@ async def join_incident(
     now: datetime,
 ) -> None:
     """Link the alert; the incident gains its keys, service and site, and maybe its severity."""
-    alert.incident_id = incident.id
+    await link_alert(session, incident=incident, alert=alert, now=now)
     await session.flush()
     await add_group_keys(session, incident_id=incident.id, keys=alert.group_keys, now=now)
-    services = sorted_unique([*incident.services, alert.service_id or ""])
-    sites = sorted_unique([*incident.sites, alert.site_id or ""])
-    if services != list(incident.services) or sites != list(incident.sites):
-        incident.services, incident.sites = services, sites
-        incident.updated_at = now
-        await flush_incident(session)
     await add_timeline_entry(
         session,
         incident_id=incident.id,
@@ -88,6 +89,22 @@ async def join_incident(
         },
     )
     await raise_severity(session, incident=incident, alert=alert, actor=actor, now=now)
+
+
+async def link_alert(
+    session: AsyncSession, *, incident: Incident, alert: Alert, now: datetime
+) -> None:
+    """The alert belongs to the incident, which gains its service and site (no keys, no entry).
+
+    The alert itself is not flushed: a batch inserts its new alerts together.
+    """
+    alert.incident_id = incident.id
+    services = sorted_unique([*incident.services, alert.service_id or ""])
+    sites = sorted_unique([*incident.sites, alert.site_id or ""])
+    if services != list(incident.services) or sites != list(incident.sites):
+        incident.services, incident.sites = services, sites
+        incident.updated_at = now
+        await flush_incident(session)
 
 
 async def open_for_alert(

@@ -1,4 +1,5 @@
-"""An incident's timeline: append-only, one entry per thing that happened.
+"""An incident's timeline: append-only, one entry per thing that happened (alerts arriving
+together in one ingestion share one: ``alert_entries.py``).
 
 Other domains add their own entries with :func:`add_timeline_entry` (escalation:
 ``NOTIFICATION`` with ``{"channel", "recipient", "delivered", "error"}``,
@@ -24,6 +25,8 @@ from garrison.incidents.signals import bounded_details, clip
 
 MAX_TEXT_LENGTH = 20_000
 MAX_PAGE = 1000
+# The ``event`` of an entry that stands for several alerts at once.
+SEVERAL = "several"
 
 
 class TimelineKind(StrEnum):
@@ -56,9 +59,27 @@ async def add_timeline_entry(
     data: Mapping[str, Any] | None = None,
 ) -> TimelineEntry:
     """Append one entry (flushes, never commits); ``text`` is what a person wrote."""
+    entry = timeline_entry(
+        incident_id=incident_id, kind=kind, at=at, actor=actor, text=text, data=data
+    )
+    session.add(entry)
+    await session.flush()
+    return entry
+
+
+def timeline_entry(
+    *,
+    incident_id: int,
+    kind: TimelineKind,
+    at: datetime,
+    actor: Actor,
+    text: str | None = None,
+    data: Mapping[str, Any] | None = None,
+) -> TimelineEntry:
+    """An entry not yet added to a session: for callers that write many in one flush."""
     if at.tzinfo is None:
         raise ValueError("timeline times must be timezone-aware")
-    entry = TimelineEntry(
+    return TimelineEntry(
         incident_id=incident_id,
         at=at,
         kind=kind.value,
@@ -68,9 +89,6 @@ async def add_timeline_entry(
         text=None if text is None else clip(text, MAX_TEXT_LENGTH),
         data=bounded_details(dict(data or {})),
     )
-    session.add(entry)
-    await session.flush()
-    return entry
 
 
 async def list_timeline(
@@ -115,6 +133,13 @@ _TEMPLATES = {
     TimelineKind.OPENED.value: lambda: _("Incident opened: %(title)s"),
     TimelineKind.ALERT.value: lambda: _("Alert from %(source)s: %(summary)s"),
     TimelineKind.ALERT_RESOLVED.value: lambda: _("Alert resolved: %(summary)s"),
+    # Several alerts in one entry (incidents/alert_entries.py); "count" is 2 or more.
+    f"{TimelineKind.ALERT.value}.{SEVERAL}": lambda: _(
+        "%(count)s alerts from %(source)s, the first: %(summary)s"
+    ),
+    f"{TimelineKind.ALERT_RESOLVED.value}.{SEVERAL}": lambda: _(
+        "%(count)s alerts resolved, the first: %(summary)s"
+    ),
     TimelineKind.STATE_CHANGE.value: lambda: _("State changed from %(previous)s to %(current)s"),
     TimelineKind.ASSIGNMENT.value: lambda: _("Assignee: %(username)s"),
     TimelineKind.COMMANDER.value: lambda: _("Incident commander: %(username)s"),
