@@ -6,10 +6,11 @@ never stored or shown again (the answer is marked ``no-store``).
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garrison.audit.actor import Actor
@@ -17,9 +18,10 @@ from garrison.audit.service import list_audit
 from garrison.audit.verify import verify_chain
 from garrison.auth import users
 from garrison.auth.permissions import Permission, Role
-from garrison.auth.principal import Principal
+from garrison.auth.principal import Principal, RequestOrigin
 from garrison.console.dependencies import AuditPage, UserManagerPage, UserPage
-from garrison.errors import GarrisonError, ValidationFailed
+from garrison.console.form_posts import redirect_or_error_page, shown_once_or_error_page
+from garrison.errors import ValidationFailed
 from garrison.event import service as event_service
 from garrison.i18n import gettext as _
 from garrison.web.dependencies import Context, DbSession, Origin
@@ -66,15 +68,6 @@ async def users_page(request: Request, principal: UserPage, session: DbSession) 
     return await _users_page(request, session, principal=principal)
 
 
-async def _failed(
-    request: Request, session: AsyncSession, principal: Principal, exc: GarrisonError
-) -> HTMLResponse:
-    await session.rollback()
-    return await _users_page(
-        request, session, principal=principal, error=str(exc), status_code=exc.http_status
-    )
-
-
 @router.post("/admin/users", response_class=HTMLResponse)
 async def add_user(
     request: Request,
@@ -86,7 +79,7 @@ async def add_user(
     role: RoleField,
     display_name: Annotated[str, Form(max_length=200)] = "",
 ) -> Response:
-    try:
+    async def add() -> tuple[str, str]:
         user, one_time_password = await users.create_user(
             session,
             username=username.strip(),
@@ -96,12 +89,41 @@ async def add_user(
             now=context.clock.now(),
             origin=origin,
         )
-        await session.commit()
-    except GarrisonError as exc:
-        return await _failed(request, session, principal, exc)
-    return await _users_page(
-        request, session, principal=principal, shown_once=(user.username, one_time_password)
-    )
+        return user.username, one_time_password
+
+    page = partial(_users_page, request, session, principal=principal)
+    return await shown_once_or_error_page(session, add, page=page)
+
+
+async def _update(
+    request: Request,
+    session: AsyncSession,
+    context: Context,
+    origin: RequestOrigin,
+    *,
+    principal: Principal,
+    username: str,
+    role: str | None = None,
+    disabled: bool | None = None,
+) -> Response:
+    """Change a user's role or access, then back to the users page."""
+    user = await users.get_user(session, username=username)
+
+    async def change() -> None:
+        await users.update_user(
+            session,
+            user=user,
+            role=None if role is None else _role(role),
+            disabled=disabled,
+            actor=Actor.from_principal(principal),
+            now=context.clock.now(),
+            origin=origin,
+        )
+
+    return await redirect_or_error_page(
+        session, change, location="/admin/users",
+        error_page=partial(_users_page, request, session, principal=principal),
+    )  # fmt: skip
 
 
 @router.post("/admin/users/{username}/role", response_class=HTMLResponse)
@@ -114,16 +136,9 @@ async def change_role(
     origin: Origin,
     role: RoleField,
 ) -> Response:
-    user = await users.get_user(session, username=username)
-    try:
-        await users.update_user(
-            session, user=user, role=_role(role), actor=Actor.from_principal(principal),
-            now=context.clock.now(), origin=origin,
-        )  # fmt: skip
-        await session.commit()
-    except GarrisonError as exc:
-        return await _failed(request, session, principal, exc)
-    return RedirectResponse("/admin/users", status_code=303)
+    return await _update(
+        request, session, context, origin, principal=principal, username=username, role=role
+    )
 
 
 @router.post("/admin/users/{username}/access", response_class=HTMLResponse)
@@ -137,16 +152,10 @@ async def set_access(
     disabled: Annotated[bool, Form()],
 ) -> Response:
     """Disable (ending the user's sessions) or enable an account."""
-    user = await users.get_user(session, username=username)
-    try:
-        await users.update_user(
-            session, user=user, disabled=disabled, actor=Actor.from_principal(principal),
-            now=context.clock.now(), origin=origin,
-        )  # fmt: skip
-        await session.commit()
-    except GarrisonError as exc:
-        return await _failed(request, session, principal, exc)
-    return RedirectResponse("/admin/users", status_code=303)
+    return await _update(
+        request, session, context, origin, principal=principal, username=username,
+        disabled=disabled,
+    )  # fmt: skip
 
 
 @router.post("/admin/users/{username}/password", response_class=HTMLResponse)

@@ -10,21 +10,16 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, UploadFile
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 
 from garrison.audit.actor import Actor
 from garrison.console.dependencies import IncidentResponderPage, PageIncident
-from garrison.console.incident_views import render_detail
-from garrison.errors import GarrisonError, NotFoundError
-from garrison.i18n import gettext as _
+from garrison.console.incident_views import redirect_or_incident_page
 from garrison.incidents import attachments
-from garrison.incidents.outbox import commit_and_publish
-from garrison.incidents.policy import load_policy
 from garrison.web.dependencies import Context, DbSession, Origin
 
 router = APIRouter(include_in_schema=False)
 
-UPLOAD_CHUNK = 64 * 1024
 AttachmentId = Annotated[int, Path(ge=1, le=2**31 - 1)]
 
 
@@ -38,33 +33,20 @@ async def upload_attachment(
     context: Context,
     origin: Origin,
 ) -> Response:
-    try:
-        limit = (await load_policy(session)).max_attachment_bytes
-        content = bytearray()
-        while chunk := await file.read(UPLOAD_CHUNK):
-            content.extend(chunk)
-            if len(content) > limit:
-                break
-        await attachments.store_attachment(
+    async def store() -> None:
+        await attachments.store_upload(
             session,
             incident=incident,
-            filename=file.filename,
-            content=bytes(content),
+            upload=file,
             data_dir=context.settings.data_dir,
-            max_bytes=limit,
             actor=Actor.from_principal(principal),
             now=context.clock.now(),
             origin=origin,
         )
-        await commit_and_publish(session, context.bus)
-    except GarrisonError as exc:
-        await session.rollback()
-        await session.refresh(incident)
-        return await render_detail(
-            request, session, principal=principal, incident=incident, context=context,
-            error=str(exc), status_code=exc.http_status,
-        )  # fmt: skip
-    return RedirectResponse(f"/incidents/{incident.id}", status_code=303)
+
+    return await redirect_or_incident_page(
+        request, session, principal=principal, incident=incident, context=context, change=store
+    )
 
 
 @router.get("/incidents/{incident_id}/attachments/{attachment_id}")
@@ -74,15 +56,9 @@ async def download_attachment(
     session: DbSession,
     context: Context,
 ) -> FileResponse:
-    attachment = await attachments.get_attachment(
-        session, incident_id=incident.id, attachment_id=attachment_id
-    )
-    path = attachments.attachment_path(context.settings.data_dir, attachment)
-    if not path.is_file():
-        raise NotFoundError(_("The attachment's file is missing from the data directory."))
-    return FileResponse(
-        path,
-        media_type=attachment.content_type,
-        filename=attachment.filename,
-        content_disposition_type="attachment",
+    return await attachments.download_response(
+        session,
+        incident_id=incident.id,
+        attachment_id=attachment_id,
+        data_dir=context.settings.data_dir,
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
+from functools import partial
 from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Form, Path, Request
@@ -24,8 +25,9 @@ from garrison.auth.permissions import Permission
 from garrison.auth.principal import Principal
 from garrison.auth.users import get_user_by_id
 from garrison.config.incidents import IntegrationKind
+from garrison.console.form_posts import redirect_or_error_page, shown_once_or_error_page
 from garrison.console.labels import incident_labels
-from garrison.errors import GarrisonError, NotFoundError, ValidationFailed
+from garrison.errors import NotFoundError, ValidationFailed
 from garrison.i18n import gettext as _
 from garrison.incidents import integrations
 from garrison.incidents.vocabulary import Category, Severity
@@ -104,10 +106,11 @@ async def create_token(
     scopes: Annotated[list[str], Form(max_length=MAX_SCOPES)],
 ) -> Response:
     """A token for the signed-in user, with scopes within their own permissions."""
-    now = context.clock.now()
-    try:
+
+    async def create() -> tuple[str, str]:
         if not name.strip():
             raise ValidationFailed(_("name: a token needs a name."))
+        now = context.clock.now()
         created = await tokens.create_token(
             session,
             owner=await get_user_by_id(session, user_id=principal.user_id),
@@ -121,14 +124,10 @@ async def create_token(
             now=now,
             origin=origin,
         )
-        await session.commit()
-    except GarrisonError as exc:
-        await session.rollback()
-        return await _tokens_page(
-            request, session, principal=principal, error=str(exc), status_code=exc.http_status
-        )
-    shown = (created.record.name, created.secret)
-    return await _tokens_page(request, session, principal=principal, shown_once=shown)
+        return created.record.name, created.secret
+
+    page = partial(_tokens_page, request, session, principal=principal)
+    return await shown_once_or_error_page(session, create, page=page)
 
 
 @router.post("/tokens/{token_id}/revoke", response_class=HTMLResponse)
@@ -219,7 +218,8 @@ async def create_integration(
     rate_limit_per_minute: Annotated[int, Form(ge=1, le=100_000)] = 120,
 ) -> Response:
     """A new integration; its key is in this answer only."""
-    try:
+
+    async def create() -> tuple[str, str]:
         if IDENTIFIER.fullmatch(integration_id) is None:
             raise ValidationFailed(
                 _("id: use lower-case letters, digits, '.', '_' or '-' (at most 64).")
@@ -238,13 +238,10 @@ async def create_integration(
             now=context.clock.now(),
             origin=origin,
         )
-        await session.commit()
-    except GarrisonError as exc:
-        await session.rollback()
-        return await _integrations_page(
-            request, session, error=str(exc), status_code=exc.http_status
-        )
-    return await _integrations_page(request, session, shown_once=(created.record.id, created.key))
+        return created.record.id, created.key
+
+    page = partial(_integrations_page, request, session)
+    return await shown_once_or_error_page(session, create, page=page)
 
 
 @router.post("/admin/integrations/{integration_id}/rotate", response_class=HTMLResponse)
@@ -258,18 +255,16 @@ async def rotate_integration_key(
 ) -> Response:
     """A new key, shown once; the old one stops working at once."""
     record = await integrations.get_integration(session, integration_id=integration_id)
-    try:
+
+    async def rotate() -> tuple[str, str]:
         key = await integrations.rotate_integration_key(
             session, record=record, actor=Actor.from_principal(principal),
             now=context.clock.now(), origin=origin,
         )  # fmt: skip
-        await session.commit()
-    except GarrisonError as exc:
-        await session.rollback()
-        return await _integrations_page(
-            request, session, error=str(exc), status_code=exc.http_status
-        )
-    return await _integrations_page(request, session, shown_once=(integration_id, key))
+        return integration_id, key
+
+    page = partial(_integrations_page, request, session)
+    return await shown_once_or_error_page(session, rotate, page=page)
 
 
 @router.post("/admin/integrations/{integration_id}/disable", response_class=HTMLResponse)
@@ -282,15 +277,14 @@ async def disable_integration(
     origin: Origin,
 ) -> Response:
     record = await integrations.get_integration(session, integration_id=integration_id)
-    try:
+
+    async def disable() -> None:
         await integrations.disable_integration(
             session, record=record, actor=Actor.from_principal(principal),
             now=context.clock.now(), origin=origin,
         )  # fmt: skip
-        await session.commit()
-    except GarrisonError as exc:
-        await session.rollback()
-        return await _integrations_page(
-            request, session, error=str(exc), status_code=exc.http_status
-        )
-    return RedirectResponse("/admin/integrations", status_code=303)
+
+    return await redirect_or_error_page(
+        session, disable, location="/admin/integrations",
+        error_page=partial(_integrations_page, request, session),
+    )  # fmt: skip

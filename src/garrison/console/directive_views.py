@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garrison.audit.actor import Actor
 from garrison.auth.permissions import Permission
 from garrison.console.dependencies import DirectiveIssuerPage, DirectivePage
+from garrison.console.form_posts import Change, redirect_or_error_page
 from garrison.directives.models import MAX_TEXT_LENGTH
 from garrison.directives.queries import DirectiveFilter, list_directives
 from garrison.directives.service import (
@@ -24,7 +26,7 @@ from garrison.directives.service import (
     receiver_label,
 )
 from garrison.directives.views import Caller, CurrentCaller, VisibleDirective
-from garrison.errors import GarrisonError, ValidationFailed
+from garrison.errors import ValidationFailed
 from garrison.i18n import gettext as _
 from garrison.incidents.outbox import commit_and_publish
 from garrison.web.dependencies import Context, DbSession, Origin
@@ -97,19 +99,13 @@ def _deadline(value: str, timezone: str) -> datetime:
 
 
 async def _finish(
-    request: Request,
-    session: AsyncSession,
-    context: Context,
-    caller: Caller,
-    error: GarrisonError | None,
+    request: Request, session: AsyncSession, context: Context, caller: Caller, change: Change
 ) -> Response:
-    if error is None:
-        await commit_and_publish(session, context.bus)
-        return RedirectResponse("/directives", status_code=303)
-    await session.rollback()
-    return await _page(
-        request, session, caller, view="mine", error=str(error), status_code=error.http_status
-    )
+    return await redirect_or_error_page(
+        session, change, location="/directives",
+        error_page=partial(_page, request, session, caller, view="mine"),
+        commit=lambda: commit_and_publish(session, context.bus),
+    )  # fmt: skip
 
 
 @router.post("/directives/issue", response_class=HTMLResponse)
@@ -125,8 +121,8 @@ async def issue(
     deadline: Annotated[str, Form(max_length=40)],
 ) -> Response:
     """``receiver`` is ``kind:id`` (person, post or unit), as the form's options carry it."""
-    failure: GarrisonError | None = None
-    try:
+
+    async def change() -> None:
         kind, _sep, target = receiver.partition(":")
         if kind not in {k.value for k in ReceiverKind} or not target:
             raise ValidationFailed(
@@ -146,9 +142,8 @@ async def issue(
             now=caller.now,
             origin=origin,
         )
-    except GarrisonError as exc:
-        failure = exc
-    return await _finish(request, session, context, caller, failure)
+
+    return await _finish(request, session, context, caller, change)
 
 
 @router.post("/directives/{directive_id}/acknowledge", response_class=HTMLResponse)
@@ -161,8 +156,7 @@ async def acknowledge(
     context: Context,
     origin: Origin,
 ) -> Response:
-    failure: GarrisonError | None = None
-    try:
+    async def change() -> None:
         await acknowledge_directive(
             session,
             directive=directive,
@@ -171,9 +165,8 @@ async def acknowledge(
             now=caller.now,
             origin=origin,
         )
-    except GarrisonError as exc:
-        failure = exc
-    return await _finish(request, session, context, caller, failure)
+
+    return await _finish(request, session, context, caller, change)
 
 
 @router.post("/directives/{directive_id}/complete", response_class=HTMLResponse)
@@ -187,8 +180,7 @@ async def complete(
     origin: Origin,
     note: Text,
 ) -> Response:
-    failure: GarrisonError | None = None
-    try:
+    async def change() -> None:
         await complete_directive(
             session,
             directive=directive,
@@ -198,6 +190,5 @@ async def complete(
             now=caller.now,
             origin=origin,
         )
-    except GarrisonError as exc:
-        failure = exc
-    return await _finish(request, session, context, caller, failure)
+
+    return await _finish(request, session, context, caller, change)

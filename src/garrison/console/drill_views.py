@@ -8,10 +8,11 @@ incidents; report readers (``report:read``) see the results once the drill is ov
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Path, Query, Request
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garrison.audit.actor import Actor
@@ -20,9 +21,10 @@ from garrison.auth.principal import Principal
 from garrison.config import EventConfig
 from garrison.console.dependencies import DrillManagerPage, OptionalEventConfig, ReportPage
 from garrison.console.drill_results import DrillResults, drill_results, results_document
+from garrison.console.form_posts import redirect_or_error_page
 from garrison.drills import service
 from garrison.drills.models import ID_LENGTH, DrillRun
-from garrison.errors import ConflictError, GarrisonError, PermissionDenied
+from garrison.errors import ConflictError, PermissionDenied
 from garrison.event import service as event_service
 from garrison.i18n import gettext as _
 from garrison.incidents.access import viewer_for
@@ -92,13 +94,6 @@ async def drills_page(
     return await _page(request, session, config=config, done=done)
 
 
-async def _refused(
-    request: Request, session: AsyncSession, config: EventConfig | None, exc: GarrisonError
-) -> HTMLResponse:
-    await session.rollback()
-    return await _page(request, session, config=config, error=str(exc), status_code=exc.http_status)
-
-
 @router.post("/drills/start", response_class=HTMLResponse)
 async def start(
     request: Request,
@@ -110,7 +105,8 @@ async def start(
     plan_id: Annotated[str, Form(max_length=ID_LENGTH)],
 ) -> Response:
     """Start a configured drill plan now; the drill worker injects on schedule."""
-    try:
+
+    async def change() -> int:
         run = await service.start_drill(
             session,
             config=_required(config),
@@ -119,11 +115,13 @@ async def start(
             now=context.clock.now(),
             origin=origin,
         )
-        run_id = run.id
-        await commit_and_publish(session, context.bus)
-    except GarrisonError as exc:
-        return await _refused(request, session, config, exc)
-    return RedirectResponse(f"/drills/{run_id}?done=started", status_code=303)
+        return run.id
+
+    return await redirect_or_error_page(
+        session, change, location=lambda run_id: f"/drills/{run_id}?done=started",
+        error_page=partial(_page, request, session, config=config),
+        commit=lambda: commit_and_publish(session, context.bus),
+    )  # fmt: skip
 
 
 @router.post("/drills/{run_id}/cancel", response_class=HTMLResponse)
@@ -137,7 +135,8 @@ async def cancel(
     origin: Origin,
 ) -> Response:
     run = await service.get_run(session, run_id=run_id)
-    try:
+
+    async def change() -> None:
         await service.cancel_drill(
             session,
             run=run,
@@ -145,10 +144,11 @@ async def cancel(
             now=context.clock.now(),
             origin=origin,
         )
-        await session.commit()
-    except GarrisonError as exc:
-        return await _refused(request, session, config, exc)
-    return RedirectResponse(f"/drills/{run_id}?done=cancelled", status_code=303)
+
+    return await redirect_or_error_page(
+        session, change, location=f"/drills/{run_id}?done=cancelled",
+        error_page=partial(_page, request, session, config=config),
+    )  # fmt: skip
 
 
 async def _readable_results(

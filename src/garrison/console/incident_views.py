@@ -3,6 +3,8 @@
 Actions are plain forms (they work without JavaScript); each calls its domain's own
 service function (the incidents', or the escalation's "escalate now") through
 ``_Action.run`` and redirects back to the incident page, or shows the refusal on it.
+The page's other forms (attachments, runbook steps) end the same way, through
+``redirect_or_incident_page``.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from enum import StrEnum
 from typing import Annotated, Any, Protocol, TypeVar
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garrison.audit.actor import Actor
@@ -28,10 +30,11 @@ from garrison.console.dependencies import (
     PageIncident,
     PageViewer,
 )
+from garrison.console.form_posts import Change, redirect_or_error_page
 from garrison.console.labels import incident_labels
 from garrison.directives.queries import DirectiveFilter, Scope, list_directives
 from garrison.directives.service import sees_every_directive
-from garrison.errors import ConflictError, GarrisonError, ValidationFailed
+from garrison.errors import ConflictError, ValidationFailed
 from garrison.escalation.escalate_now import escalate_now
 from garrison.escalation.queries import find_escalation
 from garrison.event import service as event_service
@@ -190,6 +193,32 @@ async def incident_page(
     )
 
 
+async def redirect_or_incident_page(
+    request: Request,
+    session: AsyncSession,
+    *,
+    principal: Principal,
+    incident: Incident,
+    context: AppContext,
+    change: Change,
+    anchor: str = "",
+) -> Response:
+    """A form posted on the incident page: run ``change``, commit and publish its events,
+    then back to the page (at ``anchor``); a refusal shows on the page, the incident reloaded."""
+
+    async def error_page(*, error: str, status_code: int) -> Response:
+        await session.refresh(incident)
+        return await render_detail(
+            request, session, principal=principal, incident=incident, context=context,
+            error=error, status_code=status_code,
+        )  # fmt: skip
+
+    return await redirect_or_error_page(
+        session, change, location=f"/incidents/{incident.id}{anchor}", error_page=error_page,
+        commit=lambda: commit_and_publish(session, context.bus),
+    )  # fmt: skip
+
+
 @dataclass(frozen=True, slots=True)
 class _Action:
     """One action form posted on an incident page, with everything its handler needs."""
@@ -211,22 +240,10 @@ class _Action:
 
     async def run(self, change: Awaitable[object]) -> Response:
         """Await ``change`` and commit, then back to the incident page; a refusal shows on it."""
-        try:
-            await change
-            await commit_and_publish(self.session, self.context.bus)
-        except GarrisonError as exc:
-            await self.session.rollback()
-            await self.session.refresh(self.incident)
-            return await render_detail(
-                self.request,
-                self.session,
-                principal=self.principal,
-                incident=self.incident,
-                context=self.context,
-                error=str(exc),
-                status_code=exc.http_status,
-            )
-        return RedirectResponse(f"/incidents/{self.incident.id}", status_code=303)
+        return await redirect_or_incident_page(
+            self.request, self.session, principal=self.principal, incident=self.incident,
+            context=self.context, change=lambda: change,
+        )  # fmt: skip
 
 
 def _acting(permission: Permission) -> Callable[..., Awaitable[_Action]]:

@@ -7,10 +7,11 @@ the page links it. Reading needs ``readiness:read``, every change ``readiness:ma
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garrison.audit.actor import Actor
@@ -24,7 +25,6 @@ from garrison.console.readiness_pages import (
     ReadinessPage,
     notice,
 )
-from garrison.errors import GarrisonError
 from garrison.incidents.outbox import commit_and_publish
 from garrison.readiness import inspections as inspection_service
 from garrison.readiness.models import MAX_TEXT_LENGTH, Inspection, InspectionItem
@@ -90,7 +90,7 @@ async def start_inspection(
     checklist_id: Identifier,
     unit_id: Identifier,
 ) -> Response:
-    try:
+    async def start() -> int:
         inspection = await inspection_service.start_inspection(
             session,
             config=config,
@@ -100,16 +100,13 @@ async def start_inspection(
             now=context.clock.now(),
             origin=origin,
         )
-        await session.commit()
-    except GarrisonError as exc:
-        await session.rollback()
-        return await _list_page(
-            request, session, principal=principal, config=config,
-            error=str(exc), status_code=exc.http_status,
-        )  # fmt: skip
-    return RedirectResponse(
-        f"/readiness/inspections/{inspection.id}?done=inspection_started", status_code=303
-    )
+        return inspection.id
+
+    return await redirect_or_error_page(
+        session, start,
+        location=lambda new_id: f"/readiness/inspections/{new_id}?done=inspection_started",
+        error_page=partial(_list_page, request, session, principal=principal, config=config),
+    )  # fmt: skip
 
 
 async def _inspection_page(

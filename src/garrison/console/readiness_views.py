@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Path, Query, Request, UploadFile
-from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, Response
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garrison.audit.actor import Actor
@@ -29,7 +30,7 @@ from garrison.console.readiness_pages import (
     notice,
     task_status_labels,
 )
-from garrison.errors import GarrisonError, NotFoundError
+from garrison.errors import NotFoundError
 from garrison.i18n import gettext as _
 from garrison.readiness import inspections as inspection_service
 from garrison.readiness import tasks as task_service
@@ -163,7 +164,7 @@ async def create_task(
     owner_person_id: Identifier = "",
     description: Annotated[str, Form(max_length=MAX_TEXT_LENGTH)] = "",
 ) -> Response:
-    try:
+    async def create() -> int:
         task = await task_service.create_task(
             session,
             config=config,
@@ -178,14 +179,16 @@ async def create_task(
             now=context.clock.now(),
             origin=origin,
         )
-        await session.commit()
-    except GarrisonError as exc:
-        await session.rollback()
-        return await _list_page(
-            request, session, context, principal=principal, config=config, wanted=TaskFilter(),
-            error=str(exc), status_code=exc.http_status,
-        )  # fmt: skip
-    return RedirectResponse(f"/readiness?done=task_created#task-{task.id}", status_code=303)
+        return task.id
+
+    return await redirect_or_error_page(
+        session, create,
+        location=lambda task_id: f"/readiness?done=task_created#task-{task_id}",
+        error_page=partial(
+            _list_page, request, session, context, principal=principal, config=config,
+            wanted=TaskFilter(),
+        ),
+    )  # fmt: skip
 
 
 async def _task_page(

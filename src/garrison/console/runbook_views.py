@@ -11,13 +11,11 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Form, Path, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 
 from garrison.audit.actor import Actor
 from garrison.console.dependencies import IncidentResponderPage, PageIncident
-from garrison.console.incident_views import render_detail
-from garrison.errors import GarrisonError
-from garrison.incidents.outbox import commit_and_publish
+from garrison.console.incident_views import redirect_or_incident_page
 from garrison.readiness.models import MAX_TEXT_LENGTH
 from garrison.readiness.plans import tick_step
 from garrison.web.dependencies import Context, DbSession, Origin
@@ -38,7 +36,7 @@ async def tick(
     origin: Origin,
     note: Annotated[str, Form(max_length=MAX_TEXT_LENGTH)] = "",
 ) -> Response:
-    try:
+    async def mark_done() -> None:
         await tick_step(
             session,
             incident_id=incident.id,
@@ -48,12 +46,8 @@ async def tick(
             now=context.clock.now(),
             origin=origin,
         )
-        await commit_and_publish(session, context.bus)
-    except GarrisonError as exc:
-        await session.rollback()
-        await session.refresh(incident)
-        return await render_detail(
-            request, session, principal=principal, incident=incident, context=context,
-            error=str(exc), status_code=exc.http_status,
-        )  # fmt: skip
-    return RedirectResponse(f"/incidents/{incident.id}#runbook-step-{step_id}", status_code=303)
+
+    return await redirect_or_incident_page(
+        request, session, principal=principal, incident=incident, context=context,
+        change=mark_done, anchor=f"#runbook-step-{step_id}",
+    )  # fmt: skip

@@ -9,18 +9,13 @@ from fastapi import APIRouter, UploadFile
 from fastapi.responses import FileResponse
 
 from garrison.audit.actor import Actor
-from garrison.errors import NotFoundError
-from garrison.i18n import gettext as _
 from garrison.incidents import attachments
 from garrison.incidents.dependencies import CurrentIncident, IncidentResponder
 from garrison.incidents.outbox import commit_and_publish
-from garrison.incidents.policy import load_policy
 from garrison.incidents.schemas import AttachmentOut
 from garrison.web.dependencies import Context, DbSession, Origin
 
 router = APIRouter(tags=["incidents"])
-
-UPLOAD_CHUNK = 64 * 1024
 
 
 @router.post("/incidents/{incident_id}/attachments", response_model=AttachmentOut, status_code=201)
@@ -35,19 +30,11 @@ async def upload_attachment(
 ) -> AttachmentOut:
     """A file as multipart ``file``; at most ``incidents.max_attachment_bytes``, and the
     request as a whole within ``max_request_bytes`` (1 MiB unless raised)."""
-    limit = (await load_policy(session)).max_attachment_bytes
-    content = bytearray()
-    while chunk := await file.read(UPLOAD_CHUNK):
-        content.extend(chunk)
-        if len(content) > limit:
-            break
-    attachment = await attachments.store_attachment(
+    attachment = await attachments.store_upload(
         session,
         incident=incident,
-        filename=file.filename,
-        content=bytes(content),
+        upload=file,
         data_dir=context.settings.data_dir,
-        max_bytes=limit,
         actor=Actor.from_principal(principal),
         now=context.clock.now(),
         origin=origin,
@@ -74,15 +61,9 @@ async def download_attachment(
     context: Context,
     session: DbSession,
 ) -> FileResponse:
-    attachment = await attachments.get_attachment(
-        session, incident_id=incident.id, attachment_id=attachment_id
-    )
-    path = attachments.attachment_path(context.settings.data_dir, attachment)
-    if not path.is_file():
-        raise NotFoundError(_("The attachment's file is missing from the data directory."))
-    return FileResponse(
-        path,
-        media_type=attachment.content_type,
-        filename=attachment.filename,
-        content_disposition_type="attachment",
+    return await attachments.download_response(
+        session,
+        incident_id=incident.id,
+        attachment_id=attachment_id,
+        data_dir=context.settings.data_dir,
     )

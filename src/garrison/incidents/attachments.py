@@ -14,6 +14,8 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 
+from fastapi import UploadFile
+from fastapi.responses import FileResponse
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -24,9 +26,11 @@ from garrison.errors import NotFoundError, ValidationFailed
 from garrison.i18n import gettext as _
 from garrison.incidents.errors import PayloadTooLarge
 from garrison.incidents.models import FILENAME_LENGTH, Attachment, Incident
+from garrison.incidents.policy import load_policy
 from garrison.incidents.timeline import TimelineKind, add_timeline_entry
 
 MAX_ATTACHMENTS_PER_INCIDENT = 200
+UPLOAD_CHUNK = 64 * 1024
 OCTET_STREAM = "application/octet-stream"
 PLAIN_TEXT = "text/plain; charset=utf-8"
 _SIGNATURES: tuple[tuple[bytes, str], ...] = (
@@ -169,6 +173,37 @@ async def store_attachment(
     return attachment
 
 
+async def store_upload(
+    session: AsyncSession,
+    *,
+    incident: Incident,
+    upload: UploadFile,
+    data_dir: Path,
+    actor: Actor,
+    now: datetime,
+    origin: RequestOrigin | None = None,
+) -> Attachment:
+    """Store a posted file within the incidents policy's size limit; reading stops one
+    chunk past the limit, enough for ``store_attachment`` to refuse it."""
+    limit = (await load_policy(session)).max_attachment_bytes
+    content = bytearray()
+    while chunk := await upload.read(UPLOAD_CHUNK):
+        content.extend(chunk)
+        if len(content) > limit:
+            break
+    return await store_attachment(
+        session,
+        incident=incident,
+        filename=upload.filename,
+        content=bytes(content),
+        data_dir=data_dir,
+        max_bytes=limit,
+        actor=actor,
+        now=now,
+        origin=origin,
+    )
+
+
 async def list_attachments(session: AsyncSession, *, incident_id: int) -> list[Attachment]:
     query = select(Attachment).where(Attachment.incident_id == incident_id).order_by(Attachment.id)
     return list((await session.scalars(query)).all())
@@ -181,3 +216,19 @@ async def get_attachment(
     if attachment is None or attachment.incident_id != incident_id:
         raise NotFoundError(_("There is no such attachment."))
     return attachment
+
+
+async def download_response(
+    session: AsyncSession, *, incident_id: int, attachment_id: int, data_dir: Path
+) -> FileResponse:
+    """The file as a download, with the sniffed content type and its safe name."""
+    attachment = await get_attachment(session, incident_id=incident_id, attachment_id=attachment_id)
+    path = attachment_path(data_dir, attachment)
+    if not path.is_file():
+        raise NotFoundError(_("The attachment's file is missing from the data directory."))
+    return FileResponse(
+        path,
+        media_type=attachment.content_type,
+        filename=attachment.filename,
+        content_disposition_type="attachment",
+    )
