@@ -185,6 +185,32 @@ async def test_pages_send_anonymous_browsers_to_login(client: httpx.AsyncClient)
     assert response.headers["location"] == "/login?next=/account/password"
 
 
+async def test_a_script_without_a_session_is_refused_not_sent_to_the_login_form(
+    client: httpx.AsyncClient, context: AppContext
+) -> None:
+    # A page left open after its session ended fetches a fragment or reconnects its
+    # stream: following a redirect would load the login form in the background and
+    # replace the login token of the form the person is filling in elsewhere.
+    token = await _login_form(client, "/login?next=/wallboard")
+    for path, mode in (("/wallboard/fragment/incidents", "cors"), ("/console/stream", "cors")):
+        response = await client.get(path, headers={"Sec-Fetch-Mode": mode})
+        assert response.status_code == 401, path
+        assert "set-cookie" not in response.headers
+    assert client.cookies[LOGIN_CSRF_COOKIE] == token
+    # A page being loaded is still sent to the login form.
+    page = await client.get("/wallboard", headers={"Sec-Fetch-Mode": "navigate"})
+    assert page.status_code == 303
+    assert page.headers["location"] == "/login?next=/wallboard"
+    # So is a signed-in browser whose account must first be finished.
+    one_time = await make_user_with_one_time_password(context, "newbie")
+    await log_in(client, "newbie", one_time)
+    refused = await client.get("/wallboard/fragment/incidents", headers={"Sec-Fetch-Mode": "cors"})
+    assert refused.status_code == 403
+    sent = await client.get("/wallboard", headers={"Sec-Fetch-Mode": "navigate"})
+    assert sent.status_code == 303
+    assert sent.headers["location"].startswith("/account/")
+
+
 async def test_logout_page_ends_the_session(client: httpx.AsyncClient, context: AppContext) -> None:
     await make_user(context, "alice")
     csrf = await log_in(client, "alice")

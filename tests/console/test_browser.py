@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, Page, async_playwright, expect
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 
 from garrison.audit.actor import Actor
 from garrison.auth.permissions import Role
@@ -89,6 +90,7 @@ class Room:
     incoming: str
     confidential_incident: int
     lab: asyncio.Server
+    log: Path
 
 
 async def _answer(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -151,7 +153,7 @@ async def room(settings: Settings, database_url: str, tmp_path: Path) -> AsyncIt
             config=config_path,
         ) as running:
             await wait_ready(running.port)
-            yield Room(running, outgoing, incoming, confidential, lab)
+            yield Room(running, outgoing, incoming, confidential, lab, tmp_path / "serve.log")
     finally:
         lab.close()
 
@@ -173,7 +175,16 @@ async def _log_in(page: Page, room: Room, username: str, path: str = "/") -> Non
     await page.fill("#username", username)
     await page.fill("#password", PASSWORD)
     await page.click("button.primary")
-    await page.wait_for_url(f"{room.garrison.url}{path}")
+    try:
+        await page.wait_for_url(f"{room.garrison.url}{path}")
+    except PlaywrightTimeoutError as timeout:
+        # Rare on a loaded machine; keep what it takes to tell why.
+        shown = await page.locator("main").inner_text(timeout=5_000)
+        server_log = room.log.read_text(encoding="utf-8", errors="replace")[-4_000:]
+        raise AssertionError(
+            f"logging in as {username} did not reach {path}: the page is {page.url}\n"
+            f"--- it shows:\n{shown[:1_000]}\n--- the server's log ends with:\n{server_log}"
+        ) from timeout
 
 
 async def test_the_operations_room(browser: Browser, room: Room) -> None:

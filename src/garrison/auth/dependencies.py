@@ -187,12 +187,28 @@ async def _page_principal(
         principal = await resolve_principal(request, context, session)
     except AuthenticationError:
         principal = None
+    navigating = is_navigation(request)
     if principal is None:
+        if not navigating:
+            raise AuthenticationError(_("Your session has ended: log in again."))
         raise LoginRedirect(login_location(request))
     restriction = request_auth(request).restriction
     if restriction is not None and restriction not in allow:
+        if not navigating:
+            raise PermissionDenied(restriction.explain())
         raise LoginRedirect(ACCOUNT_PAGES[restriction])
     return principal
+
+
+def is_navigation(request: Request) -> bool:
+    """Whether the browser is loading a page (not a script's fetch or an event stream).
+
+    Only a navigation is sent to the login page: a script following that redirect would
+    load the login form in the background, and its fresh login token (a cookie) would
+    spoil the form the person is filling in another tab. Browsers say which it is in
+    ``Sec-Fetch-Mode``; a client that does not is treated as navigating, as before.
+    """
+    return request.headers.get("sec-fetch-mode", "navigate") == "navigate"
 
 
 class PagePrincipalRequirement:

@@ -4,13 +4,27 @@
 const csrfMeta = document.querySelector('meta[name="csrf-token"]');
 export const csrfToken = csrfMeta ? csrfMeta.content : "";
 
+let stream = null;
+
+// The session ended (logged out elsewhere, expired): stop updating and say so; the
+// next reload shows the login page. Never follow a redirect to it from a script.
+function signedOut() {
+  if (stream) stream.close();
+  document.body.classList.add("offline");
+}
+
 async function refetch(element) {
   const source = element.dataset.src;
   if (!source) return;
   const response = await fetch(source, {
     credentials: "same-origin",
+    redirect: "manual",
     headers: { "X-CSRF-Token": csrfToken, Accept: "text/html" },
   });
+  if (response.status === 401 || response.type === "opaqueredirect") {
+    signedOut();
+    return;
+  }
   if (!response.ok) return;
   element.innerHTML = await response.text();
   element.dataset.refreshedAt = String(Date.now());
@@ -25,7 +39,7 @@ function refetchAreas(area) {
 
 function listen() {
   if (!document.querySelector("[data-fragment]") || !window.EventSource) return;
-  const source = new EventSource("/console/stream");
+  const source = (stream = new EventSource("/console/stream"));
   source.addEventListener("update", (message) => {
     const update = JSON.parse(message.data);
     refetchAreas(update.area);
