@@ -7,12 +7,10 @@ nothing.
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from garrison.config.incidents import IntegrationKind
 from garrison.incidents.models import TimelineEntry
@@ -26,28 +24,11 @@ from tests.incidents.factories import (
     incidents,
     make_integration,
     signal_count,
+    statements,
     timeline_kinds,
 )
 
 URL = "/api/v1/integrations/alertmanager"
-
-
-@contextlib.contextmanager
-def statements(context: AppContext) -> Iterator[list[str]]:
-    """The SQL statements sent meanwhile (transaction control left out)."""
-    sent: list[str] = []
-
-    def note(*args: object) -> None:
-        text = str(args[2])
-        if not text.startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
-            sent.append(text)
-
-    engine = context.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
 
 async def _entries(context: AppContext, incident_id: int) -> list[TimelineEntry]:

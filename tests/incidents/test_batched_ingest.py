@@ -5,7 +5,8 @@ from __future__ import annotations
 import dataclasses
 
 from garrison.config.incidents import GroupingRule, GroupingSettings, IncidentsConfig
-from garrison.incidents.ingest import Outcome, ingest_built, ingest_signals
+from garrison.incidents.ingest import ingest_built, ingest_signals
+from garrison.incidents.signal_records import Outcome
 from garrison.incidents.signals import IncomingSignal, SignalAction, SourceKind
 from garrison.incidents.vocabulary import Severity
 from garrison.runtime.context import AppContext

@@ -8,6 +8,7 @@ import httpx
 
 from garrison.config.incidents import IncidentsConfig, IntegrationKind
 from garrison.incidents.intake import intake_for
+from garrison.incidents.models import Integration
 from garrison.incidents.signals import IncomingSignal
 from garrison.runtime.context import AppContext
 from tests.auth.factories import bearer
@@ -53,14 +54,14 @@ async def test_a_failing_request_does_not_take_its_batch_with_it(
     key = await make_integration(context, IntegrationKind.ALERTMANAGER)
     intake = intake_for(context)
 
-    def bad_build(_policy: IncidentsConfig) -> list[IncomingSignal]:
+    def bad_build(_policy: IncidentsConfig, _integration: Integration) -> list[IncomingSignal]:
         raise ValueError("a signal that cannot be made")
 
     good = [
         client.post(URL, json=am_payload([am_alert(f"ok-{n}")]), headers=bearer(key))
         for n in range(5)
     ]
-    failing = intake.ingest(build=bad_build, count=1)
+    failing = intake.ingest(key=key, kind=IntegrationKind.ALERTMANAGER, build=bad_build, count=1)
     *answers, failed = await asyncio.gather(*good, failing, return_exceptions=True)
 
     assert isinstance(failed, ValueError)

@@ -70,6 +70,23 @@ async def next_due(session: AsyncSession) -> datetime | None:
     )
 
 
+async def startable_incidents(session: AsyncSession, *, incident_ids: list[int]) -> list[Incident]:
+    """Those of these incidents that are triggered and have no escalation yet, by id."""
+    known = select(EscalationRecord.incident_id).where(
+        EscalationRecord.incident_id.in_(incident_ids)
+    )
+    rows = await session.scalars(
+        select(Incident)
+        .where(
+            Incident.id.in_(incident_ids),
+            Incident.status == IncidentStatus.TRIGGERED.value,
+            Incident.id.not_in(known),
+        )
+        .order_by(Incident.id)
+    )
+    return list(rows.all())
+
+
 async def unescalated_incidents(session: AsyncSession, *, limit: int) -> list[int]:
     """Triggered incidents with no escalation yet (their opening event was lost in a crash)."""
     known = select(EscalationRecord.incident_id)

@@ -72,14 +72,17 @@ async def start_escalation(
     config: EventConfig,
     now: datetime,
     default_language: str,
+    unescalated: bool = False,
 ) -> EscalationRecord:
     """Freeze the incident's policy and fire its first step now (once per incident).
 
     Starting and the first step are one change: one transaction, one audit entry.
+    ``unescalated``: the caller has just read that the incident has no escalation.
     """
-    existing = await find_escalation(session, incident_id=incident.id)
-    if existing is not None:
-        return existing
+    if not unescalated:
+        existing = await find_escalation(session, incident_id=incident.id)
+        if existing is not None:
+            return existing
     facts = incident_facts(
         config,
         services=list(incident.services),
@@ -132,6 +135,7 @@ async def start_escalation(
             now=now,
             default_language=default_language,
             audited=False,
+            unsuppressed=True,
         )
     await record_audit(
         session,
@@ -158,15 +162,17 @@ async def fire_due_step(
     now: datetime,
     default_language: str,
     audited: bool = True,
+    unsuppressed: bool = False,
 ) -> Fired:
     """Fire the step that is due (or end the escalation); flushes, the caller commits.
 
     ``audited`` False: the caller records the audit entry of a larger change (the start).
+    ``unsuppressed``: the caller has just found no reason to suppress it (the start).
     """
     if incident.status != IncidentStatus.TRIGGERED.value:
         await _finish(session, record, EscalationStatus.STOPPED, reason=incident.status, now=now)
         return Fired(level=None, round=None, finished=EscalationStatus.STOPPED.value)
-    reason = await suppression_reason(session, incident=incident)
+    reason = None if unsuppressed else await suppression_reason(session, incident=incident)
     if reason is not None:
         await _finish(session, record, EscalationStatus.SUPPRESSED, reason=reason, now=now)
         return Fired(level=None, round=None, finished=EscalationStatus.SUPPRESSED.value)

@@ -148,20 +148,17 @@ class EscalationWorker:
         now = self.context.clock.now()
         started = []
         async with self.context.sessions() as session:
-            for incident_id in incident_ids:
-                incident = await session.get(Incident, incident_id)
-                if incident is None or incident.status != IncidentStatus.TRIGGERED.value:
-                    continue
-                if await queries.find_escalation(session, incident_id=incident_id) is not None:
-                    continue
+            # One query finds which of them to start (triggered, no escalation yet).
+            for incident in await queries.startable_incidents(session, incident_ids=incident_ids):
                 await service.start_escalation(
                     session,
                     incident=incident,
                     config=config,
                     now=now,
                     default_language=self.context.settings.language,
+                    unescalated=True,
                 )
-                started.append(incident_id)
+                started.append(incident.id)
             await commit_and_publish(session, self.context.bus)
         return started
 

@@ -13,20 +13,20 @@ For each signal, in one transaction with the others of its request:
 4. ``acknowledge`` acknowledges the alert's triggered incident.
 
 A batch costs a few statements whatever its size, so that a flood is absorbed as
-fast as it arrives: the firing alerts are read together, the open incident of a set
-of grouping keys once (until an incident opens, gains a key or changes state), the
-firing alerts of an incident counted once; new alerts and signal records are
-inserted together (numbered on SQLite, see ``storage.row_ids``), and the alerts that
-join or resolve in an incident share a timeline entry (``alert_entries``).
+fast as it arrives: the firing alerts are read together and their incidents locked
+together, grouping keys seen are noted in one statement (``ingest_incidents``), the
+open incident of a set of grouping keys is looked up once (until an incident opens,
+gains a key or changes state), the firing alerts of an incident counted once; new
+alerts and signal records (``signal_records``) are inserted together (numbered on
+SQLite, see ``storage.row_ids``), and the alerts that join or resolve in an incident
+share a timeline entry (``alert_entries``).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,12 +38,12 @@ from garrison.incidents.alert_entries import AlertEntries
 from garrison.incidents.grouping import (
     ServiceFacts,
     group_keys_for,
-    lock_incident,
     service_facts,
     storm_key,
 )
+from garrison.incidents.ingest_incidents import HeldIncidents
 from garrison.incidents.ingest_memory import IngestionMemory
-from garrison.incidents.models import Alert, Incident, SignalRecord
+from garrison.incidents.models import Alert, Incident
 from garrison.incidents.placement import (
     FIRING,
     RESOLVED,
@@ -55,36 +55,13 @@ from garrison.incidents.placement import (
     raises_severity,
 )
 from garrison.incidents.policy import claim_ingestion, service_severity
-from garrison.incidents.service import (
-    add_group_keys,
-)
+from garrison.incidents.signal_records import Handled, Outcome, SignalResult, write_records
 from garrison.incidents.signals import IncomingSignal, SignalAction, SourceKind, clip_summary
 from garrison.incidents.timeline import TimelineKind
 from garrison.incidents.transitions import acknowledge_incident, change_status
 from garrison.incidents.vocabulary import IncidentStatus, Severity
 
 _PREFETCH_CHUNK = 500
-
-
-class Outcome(StrEnum):
-    OPENED = "opened"  # a new alert opened an incident
-    GROUPED = "grouped"  # a new alert joined an open incident
-    STORM = "storm"  # a new alert joined its source's alert-storm incident
-    ALERT_RECORDED = "alert_recorded"  # a new alert that does not page by itself
-    DEDUPLICATED = "deduplicated"  # the alert was already firing
-    RESOLVED = "resolved"
-    ACKNOWLEDGED = "acknowledged"
-    NO_OPEN_ALERT = "no_open_alert"  # resolve/acknowledge for a key with no firing alert
-    KEPT = "kept"  # stored only (maintenance, unknown state)
-
-
-@dataclass(frozen=True, slots=True)
-class SignalResult:
-    signal_id: int
-    dedup_key: str
-    outcome: Outcome
-    alert_id: int | None = None
-    incident_id: int | None = None
 
 
 async def ingest_signals(
@@ -111,56 +88,12 @@ async def ingest_built(
     ingestion = _Ingestion(session, policy=policy, now=now)
     await ingestion.prefetch(signals)
     handled = [await ingestion.handle(signal) for signal in signals]
-    # New alerts and timeline entries, then the signal records, are written together
-    # (their ids are known after these flushes).
+    # Grouping keys seen, new alerts and timeline entries, then the signal records, are
+    # written together (their ids are known after these flushes).
+    await ingestion.incidents.settle_keys()
     await ingestion.entries.settle_all()
     await session.flush()
-    records = [_record(one, now) for one in handled]
-    for record in records:
-        await ingestion.memory.number(record)
-    session.add_all(records)
-    await session.flush()
-    return [
-        SignalResult(
-            signal_id=record.id,
-            dedup_key=record.dedup_key,
-            outcome=one.outcome,
-            alert_id=record.alert_id,
-            incident_id=record.incident_id,
-        )
-        for record, one in zip(records, handled, strict=True)
-    ]
-
-
-@dataclass(frozen=True, slots=True)
-class _Handled:
-    signal: IncomingSignal
-    outcome: Outcome
-    alert: Alert | None
-    incident_id: int | None  # the alert's incident when the signal was handled
-
-
-def _record(handled: _Handled, now: datetime) -> SignalRecord:
-    signal, alert = handled.signal, handled.alert
-    return SignalRecord(
-        received_at=now,
-        source=signal.source,
-        source_kind=signal.source_kind.value,
-        action=signal.action.value,
-        dedup_key=signal.dedup_key,
-        summary=signal.summary,
-        severity=signal.severity.value if signal.severity else None,
-        is_drill=signal.is_drill,
-        payload={
-            "occurred_at": signal.occurred_at.isoformat() if signal.occurred_at else None,
-            "service_id": signal.service_id,
-            "group": signal.group,
-            "details": dict(signal.details),
-        },
-        outcome=handled.outcome.value,
-        alert_id=alert.id if alert else None,
-        incident_id=handled.incident_id,
-    )
+    return await write_records(session, handled=handled, memory=ingestion.memory, now=now)
 
 
 def probe_summary(name: str, state: str, reason: str) -> str:
@@ -178,14 +111,11 @@ class _Ingestion:
         # after the claim (which serialises ingestion, the only writer of ``open_key``)
         # and kept current as the batch creates and resolves alerts.
         self._firing: dict[tuple[str, str], Alert] = {}
-        # Incidents locked by this transaction: nobody else changes them until it ends,
-        # and its own changes go through these objects. None: not found.
-        self._locked: dict[int, Incident | None] = {}
-        # (incident, grouping key) already noted as seen ``now`` by this transaction.
-        self._keys_noted: set[tuple[int, str]] = set()
         self.memory = IngestionMemory(
             session, now=now, window_seconds=policy.grouping.window_seconds
         )
+        self.incidents = HeldIncidents(session, now=now, memory=self.memory)
+        self._number_alerts = True
         self.entries = AlertEntries(session, now=now)
 
     async def prefetch(self, signals: Sequence[IncomingSignal]) -> None:
@@ -202,8 +132,19 @@ class _Ingestion:
             for alert in found:
                 if alert.open_key is not None and (alert.source, alert.open_key) in pairs:
                     self._firing[(alert.source, alert.open_key)] = alert
+        # Numbering new alerts costs a query: worth it for two or more (one executemany).
+        triggers = {
+            (signal.source, signal.dedup_key)
+            for signal in signals
+            if signal.action == SignalAction.TRIGGER
+        }
+        self._number_alerts = len(triggers - self._firing.keys()) > 1
+        # Every signal of a firing alert reads its incident: locked together.
+        await self.incidents.lock_many(
+            alert.incident_id for alert in self._firing.values() if alert.incident_id is not None
+        )
 
-    async def handle(self, signal: IncomingSignal) -> _Handled:
+    async def handle(self, signal: IncomingSignal) -> Handled:
         facts = await self._service(signal.service_id)
         signal = self._enrich(signal, facts)
         alert = await self._firing_alert(signal)
@@ -217,30 +158,12 @@ class _Ingestion:
         else:
             outcome = Outcome.KEPT
         # Its record is written at the end, with what became of it, in the same transaction.
-        return _Handled(
+        return Handled(
             signal=signal,
             outcome=outcome,
             alert=alert,
             incident_id=alert.incident_id if alert else None,
         )
-
-    async def _lock(self, incident_id: int) -> Incident | None:
-        if incident_id not in self._locked:
-            self._locked[incident_id] = await lock_incident(self.session, incident_id=incident_id)
-        return self._locked[incident_id]
-
-    async def _note_keys(self, incident_id: int, keys: list[str]) -> None:
-        fresh = [key for key in keys if (incident_id, key) not in self._keys_noted]
-        if fresh:
-            await add_group_keys(self.session, incident_id=incident_id, keys=fresh, now=self.now)
-            self._keys_noted.update((incident_id, key) for key in fresh)
-            self.memory.forget_incidents()
-
-    async def _find_open(self, keys: Sequence[str], *, is_drill: bool) -> Incident | None:
-        found = await self.memory.open_incident(keys, is_drill=is_drill)
-        if found is not None:
-            self._locked[found.id] = found  # found FOR UPDATE
-        return found
 
     async def _raise_severity(self, incident: Incident, alert: Alert, actor: Actor) -> None:
         if raises_severity(incident, alert):
@@ -315,7 +238,8 @@ class _Ingestion:
             signal_count=1,
         )
         # Inserted with the batch's other new alerts, at the next flush.
-        await self.memory.number(alert)
+        if self._number_alerts:
+            await self.memory.number(alert)
         self.session.add(alert)
         self._firing[(alert.source, signal.dedup_key)] = alert
         return await self._place(alert, signal, facts), alert
@@ -336,16 +260,16 @@ class _Ingestion:
             if started_paging:
                 await self._place(alert, signal, None)
             return
-        incident = await self._lock(alert.incident_id)
+        incident = await self.incidents.lock(alert.incident_id)
         if incident is None or not IncidentStatus(incident.status).is_open:
             return
-        await self._note_keys(incident.id, list(alert.group_keys))
+        self.incidents.note_keys(incident.id, alert.group_keys)
         await self._raise_severity(incident, alert, self._actor(signal))
 
     async def _place(
         self, alert: Alert, signal: IncomingSignal, facts: ServiceFacts | None
     ) -> Outcome:
-        incident = await self._find_open(alert.group_keys, is_drill=alert.is_drill)
+        incident = await self.incidents.find_open(alert.group_keys, is_drill=alert.is_drill)
         actor = self._actor(signal)
         if incident is not None:
             await self._join(incident, alert, actor, signal.source_name)
@@ -354,7 +278,9 @@ class _Ingestion:
             return Outcome.ALERT_RECORDED
         limit = self._rate_limit(signal)
         if await self.memory.recent_triggers(signal.source) > limit:
-            storm = await self._find_open([storm_key(signal.source)], is_drill=alert.is_drill)
+            storm = await self.incidents.find_open(
+                [storm_key(signal.source)], is_drill=alert.is_drill
+            )
             if storm is None:
                 storm = await open_storm(
                     self.session,
@@ -377,20 +303,23 @@ class _Ingestion:
             now=self.now,
         )
         self.memory.forget_incidents()
+        self.incidents.keys_added(incident.id, alert.group_keys)
         await self._join(incident, alert, actor, signal.source_name)
         await self.entries.settle(incident.id)
-        if await adopt_waiting_alerts(self.session, incident=incident, now=self.now):
+        adopted = await adopt_waiting_alerts(
+            self.session, incident=incident, now=self.now, keys=alert.group_keys
+        )
+        if adopted:
             self.memory.forget_incidents()
             self.memory.forget_firing(incident.id)
         return Outcome.OPENED
 
     async def _join(self, incident: Incident, alert: Alert, actor: Actor, source: str) -> None:
         """Like ``placement.join_incident``, its timeline entry shared with the run's others."""
-        # Found or opened with a lock (FOR UPDATE).
-        self._locked[incident.id] = incident
+        self.incidents.hold(incident)  # found or opened with a lock (FOR UPDATE)
         await link_alert(self.session, incident=incident, alert=alert, now=self.now)
         self.memory.alert_joined(incident.id)
-        await self._note_keys(incident.id, list(alert.group_keys))
+        self.incidents.note_keys(incident.id, alert.group_keys)
         await self.entries.note(
             incident_id=incident.id,
             kind=TimelineKind.ALERT,
@@ -411,7 +340,7 @@ class _Ingestion:
         if alert.incident_id is None:
             return Outcome.RESOLVED
         self.memory.alert_resolved(alert.incident_id)
-        incident = await self._lock(alert.incident_id)
+        incident = await self.incidents.lock(alert.incident_id)
         if incident is None:
             return Outcome.RESOLVED
         actor = self._actor(signal)
@@ -446,7 +375,7 @@ class _Ingestion:
         alert.signal_count += 1
         await self.session.flush()
         if alert.incident_id is not None:
-            incident = await self._lock(alert.incident_id)
+            incident = await self.incidents.lock(alert.incident_id)
             if incident is not None and incident.status == IncidentStatus.TRIGGERED.value:
                 await self.entries.settle(incident.id)
                 await acknowledge_incident(

@@ -2,13 +2,12 @@
 
 The webhooks authenticate by integration key (``Authorization: Bearer <key>``), not by
 user. The payload is read and checked first (400 naming the field), then the key
-(401, and an audit entry); then every signal is ingested in one transaction.
+(401, and an audit entry) by the intake, in the transaction that ingests the signals.
 """
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from garrison.audit.actor import Actor
 from garrison.auth.principal import RequestOrigin
@@ -18,8 +17,7 @@ from garrison.i18n import gettext as _
 from garrison.incidents import integrations
 from garrison.incidents.alertmanager import AlertmanagerWebhook, signals_from_alertmanager
 from garrison.incidents.dependencies import IntegrationManager
-from garrison.incidents.ingest import SignalResult
-from garrison.incidents.intake import intake_for
+from garrison.incidents.intake import Build, RejectedKey, intake_for
 from garrison.incidents.integration_schemas import (
     IntegrationCreateIn,
     IntegrationKeyOut,
@@ -27,11 +25,10 @@ from garrison.incidents.integration_schemas import (
     SignalResultOut,
     SignalsAcceptedOut,
 )
-from garrison.incidents.models import Integration
 from garrison.incidents.payloads import parse_payload, request_body_openapi
+from garrison.incidents.signal_records import SignalResult
 from garrison.incidents.webhook import WebhookSignal, signal_from_webhook
 from garrison.runtime.context import AppContext
-from garrison.storage.engine import reading
 from garrison.web.dependencies import Context, DbSession, Origin
 
 router = APIRouter(tags=["integrations"])
@@ -51,30 +48,29 @@ def bearer_key(request: Request) -> str | None:
     return value.strip() if scheme.lower() == "bearer" else None
 
 
-async def authenticated_integration(
-    session: AsyncSession,
+async def ingest_or_refuse(
+    context: AppContext,
     *,
     key: str | None,
     kind: IntegrationKind,
     endpoint: str,
-    context: AppContext,
     origin: RequestOrigin,
-) -> Integration:
-    """The integration owning ``key``, or 401 after an audit entry is committed.
+    build: Build,
+    count: int,
+) -> list[SignalResult]:
+    """The signals' results, committed; 401 after an audit entry when the key is refused.
 
-    The session's transaction is over when this returns: the signals are written by
-    the intake's own, which must not wait for this one.
+    The key is checked by the intake, in the transaction that writes the signals.
     """
-    reading(session)
-    found = await integrations.authenticate_integration(session, key=key, kind=kind)
-    if found is None:
-        await integrations.record_rejected_key(
-            session, endpoint=endpoint, key=key, now=context.clock.now(), origin=origin
+    try:
+        return await intake_for(context).ingest(key=key, kind=kind, build=build, count=count)
+    except RejectedKey:
+        await integrations.note_rejected_key(
+            context.sessions, endpoint=endpoint, key=key, now=context.clock.now(), origin=origin
         )
-        await session.commit()
-        raise AuthenticationError(_("The integration key is missing, unknown or disabled."))
-    await session.commit()
-    return found
+        raise AuthenticationError(
+            _("The integration key is missing, unknown or disabled.")
+        ) from None
 
 
 def _accepted(results: list[SignalResult]) -> SignalsAcceptedOut:
@@ -100,21 +96,18 @@ def _accepted(results: list[SignalResult]) -> SignalsAcceptedOut:
     openapi_extra=request_body_openapi(AlertmanagerWebhook),
 )
 async def receive_alertmanager(
-    request: Request, context: Context, session: DbSession, origin: Origin
+    request: Request, context: Context, origin: Origin
 ) -> SignalsAcceptedOut:
     """Prometheus Alertmanager's webhook (version 4): firing alerts trigger, resolved resolve."""
     webhook = parse_payload(AlertmanagerWebhook, await request.body())
-    integration = await authenticated_integration(
-        session,
+    # Batched with the other requests' signals, made from the policy the claim returns.
+    results = await ingest_or_refuse(
+        context,
         key=bearer_key(request),
         kind=IntegrationKind.ALERTMANAGER,
         endpoint="alertmanager",
-        context=context,
         origin=origin,
-    )
-    # Batched with the other requests' signals, made from the policy the claim returns.
-    results = await intake_for(context).ingest(
-        build=lambda policy: signals_from_alertmanager(
+        build=lambda policy, integration: signals_from_alertmanager(
             webhook, integration=integration, policy=policy
         ),
         count=len(webhook.alerts),
@@ -129,22 +122,19 @@ async def receive_alertmanager(
     responses=KEY_RESPONSES,
     openapi_extra=request_body_openapi(WebhookSignal),
 )
-async def receive_webhook(
-    request: Request, context: Context, session: DbSession, origin: Origin
-) -> SignalsAcceptedOut:
+async def receive_webhook(request: Request, context: Context, origin: Origin) -> SignalsAcceptedOut:
     """The generic JSON webhook (see docs/incidents.md)."""
     body = parse_payload(WebhookSignal, await request.body())
-    integration = await authenticated_integration(
-        session,
+    # The signal is made from the policy the ingestion claim returns: no read of its own.
+    results = await ingest_or_refuse(
+        context,
         key=bearer_key(request),
         kind=IntegrationKind.WEBHOOK,
         endpoint="webhook",
-        context=context,
         origin=origin,
-    )
-    # The signal is made from the policy the ingestion claim returns: no read of its own.
-    results = await intake_for(context).ingest(
-        build=lambda policy: [signal_from_webhook(body, integration=integration, policy=policy)],
+        build=lambda policy, integration: [
+            signal_from_webhook(body, integration=integration, policy=policy)
+        ],
         count=1,
     )
     return _accepted(results)

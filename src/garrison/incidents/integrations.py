@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from garrison.audit.actor import Actor
 from garrison.audit.service import record_audit
@@ -161,11 +161,25 @@ async def authenticate_integration(
     session: AsyncSession, *, key: str | None, kind: IntegrationKind
 ) -> Integration | None:
     """The enabled integration of ``kind`` holding ``key``, or None."""
-    if not key or len(key) > MAX_KEY_LENGTH:
-        return None
-    record = await session.scalar(
-        select(Integration).where(Integration.key_hash == key_digest(key))
+    holding = await integrations_holding(session, keys=[key])
+    return accepting(holding.get(key or ""), kind=kind)
+
+
+async def integrations_holding(
+    session: AsyncSession, *, keys: Iterable[str | None]
+) -> dict[str, Integration]:
+    """The integrations holding any of ``keys``, by key, disabled ones included: one query."""
+    digests = {key_digest(key): key for key in keys if key and len(key) <= MAX_KEY_LENGTH}
+    if not digests:
+        return {}
+    found = await session.scalars(
+        select(Integration).where(Integration.key_hash.in_(sorted(digests)))
     )
+    return {digests[record.key_hash]: record for record in found}
+
+
+def accepting(record: Integration | None, *, kind: IntegrationKind) -> Integration | None:
+    """``record`` if it takes signals of ``kind`` (enabled, of that kind), else None."""
     if record is None or record.disabled_at is not None or record.kind != kind.value:
         return None
     return record
@@ -190,6 +204,20 @@ async def record_rejected_key(
         after={"endpoint": endpoint, "key_given": bool(key), "key_length": len(key or "")},
         origin=origin,
     )
+
+
+async def note_rejected_key(
+    sessions: async_sessionmaker[AsyncSession],
+    *,
+    endpoint: str,
+    key: str | None,
+    now: datetime,
+    origin: RequestOrigin | None,
+) -> None:
+    """:func:`record_rejected_key` in a transaction of its own, committed."""
+    async with sessions() as session:
+        await record_rejected_key(session, endpoint=endpoint, key=key, now=now, origin=origin)
+        await session.commit()
 
 
 async def sync_config_integrations(

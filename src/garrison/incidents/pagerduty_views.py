@@ -14,7 +14,7 @@ from fastapi.responses import JSONResponse
 from garrison.config.incidents import IntegrationKind
 from garrison.i18n import gettext as _
 from garrison.incidents import integrations
-from garrison.incidents.intake import intake_for
+from garrison.incidents.intake import RejectedKey, intake_for
 from garrison.incidents.integration_schemas import PagerDutyAcceptedOut, PagerDutyErrorOut
 from garrison.incidents.pagerduty import (
     PagerDutyEvent,
@@ -24,8 +24,7 @@ from garrison.incidents.pagerduty import (
     signal_from_pagerduty,
 )
 from garrison.incidents.payloads import request_body_openapi
-from garrison.storage.engine import reading
-from garrison.web.dependencies import Context, DbSession, Origin
+from garrison.web.dependencies import Context, Origin
 
 router = APIRouter(tags=["integrations"])
 
@@ -37,9 +36,7 @@ router = APIRouter(tags=["integrations"])
     responses={400: {"model": PagerDutyErrorOut}, 401: {"model": PagerDutyErrorOut}},
     openapi_extra=request_body_openapi(PagerDutyEvent),
 )
-async def enqueue(
-    request: Request, context: Context, session: DbSession, origin: Origin
-) -> JSONResponse:
+async def enqueue(request: Request, context: Context, origin: Origin) -> JSONResponse:
     """Trigger, acknowledge or resolve an alert; ``routing_key`` is a Garrison integration key."""
     try:
         event = parse_pagerduty_event(await request.body())
@@ -52,21 +49,27 @@ async def enqueue(
             },
             status_code=400,
         )
-    # A read; its transaction ends before the intake writes the signal.
-    reading(session)
-    integration = await integrations.authenticate_integration(
-        session, key=event.routing_key, kind=IntegrationKind.PAGERDUTY
-    )
-    await session.commit()
-    if integration is None:
-        await integrations.record_rejected_key(
-            session,
+    dedup_key = (event.dedup_key or "").strip() or new_dedup_key()
+    try:
+        # The routing key is checked in the transaction that writes the signal.
+        await intake_for(context).ingest(
+            key=event.routing_key,
+            kind=IntegrationKind.PAGERDUTY,
+            build=lambda policy, integration: [
+                signal_from_pagerduty(
+                    event, dedup_key=dedup_key, integration=integration, policy=policy
+                )
+            ],
+            count=1,
+        )
+    except RejectedKey:
+        await integrations.note_rejected_key(
+            context.sessions,
             endpoint="pagerduty",
             key=event.routing_key,
             now=context.clock.now(),
             origin=origin,
         )
-        await session.commit()
         return JSONResponse(
             {
                 "status": "invalid routing key",
@@ -75,14 +78,5 @@ async def enqueue(
             },
             status_code=401,
         )
-    dedup_key = (event.dedup_key or "").strip() or new_dedup_key()
-    await intake_for(context).ingest(
-        build=lambda policy: [
-            signal_from_pagerduty(
-                event, dedup_key=dedup_key, integration=integration, policy=policy
-            )
-        ],
-        count=1,
-    )
     body = PagerDutyAcceptedOut(dedup_key=dedup_key)
     return JSONResponse(body.model_dump(), status_code=202)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select
@@ -163,15 +164,24 @@ async def open_storm(
     return await open_incident(session, new=new, actor=actor, now=now)
 
 
-async def adopt_waiting_alerts(session: AsyncSession, *, incident: Incident, now: datetime) -> int:
-    """Firing alerts that waited for an incident to join (UNREACHABLE before its root)."""
-    keys = set(
-        (
+async def adopt_waiting_alerts(
+    session: AsyncSession,
+    *,
+    incident: Incident,
+    now: datetime,
+    keys: Collection[str] | None = None,
+) -> int:
+    """Firing alerts that waited for an incident to join (UNREACHABLE before its root).
+
+    ``keys``: the incident's grouping keys, when the caller knows them (it just opened it).
+    """
+    if keys is None:
+        keys = (
             await session.scalars(
                 select(IncidentGroupKey.key).where(IncidentGroupKey.incident_id == incident.id)
             )
         ).all()
-    )
+    wanted = set(keys)
     waiting = await session.scalars(
         select(Alert)
         .where(
@@ -184,7 +194,7 @@ async def adopt_waiting_alerts(session: AsyncSession, *, incident: Incident, now
     )
     adopted = 0
     for alert in waiting.all():
-        if keys & set(alert.group_keys):
+        if wanted & set(alert.group_keys):
             actor = Actor(kind="system", id=alert.source, name=alert.source)
             await join_incident(
                 session,

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -184,6 +184,8 @@ async def open_incident(
 
 
 async def _add_access(session: AsyncSession, incident_id: int, access: AccessList) -> None:
+    if not access.users and not access.units:
+        return
     for kind, refs in ((ACCESS_USER, access.users), (ACCESS_UNIT, access.units)):
         for ref in sorted(set(refs)):
             session.add(IncidentAccess(incident_id=incident_id, kind=kind, ref=ref))
@@ -197,20 +199,45 @@ async def add_group_keys(
     wanted = set(keys)
     if not wanted:
         return
-    known = {
-        row.key: row
-        for row in await session.scalars(
-            select(IncidentGroupKey).where(
-                IncidentGroupKey.incident_id == incident_id, IncidentGroupKey.key.in_(wanted)
+    # Mostly the keys are known (an alert firing again): one statement notes them all.
+    seen = await session.execute(
+        update(IncidentGroupKey)
+        .where(IncidentGroupKey.incident_id == incident_id, IncidentGroupKey.key.in_(wanted))
+        .values(last_seen_at=now)
+        .execution_options(synchronize_session="evaluate")
+    )
+    noted = seen.rowcount  # type: ignore[attr-defined]
+    if noted == len(wanted):
+        return
+    known: set[str] = set()
+    if noted:
+        known = set(
+            await session.scalars(
+                select(IncidentGroupKey.key).where(
+                    IncidentGroupKey.incident_id == incident_id, IncidentGroupKey.key.in_(wanted)
+                )
             )
         )
-    }
-    for key in sorted(wanted):
-        if key in known:
-            known[key].last_seen_at = now
-        else:
-            session.add(IncidentGroupKey(incident_id=incident_id, key=key, last_seen_at=now))
+    for key in sorted(wanted - known):
+        session.add(IncidentGroupKey(incident_id=incident_id, key=key, last_seen_at=now))
     await session.flush()
+
+
+async def note_group_keys_seen(
+    session: AsyncSession, *, pairs: Collection[tuple[int, str]], now: datetime
+) -> bool:
+    """Note (incident, grouping key) pairs as seen now, in one statement; False when some
+    pair is not an incident's key yet (then use :func:`add_group_keys`)."""
+    wanted = set(pairs)
+    if not wanted:
+        return True
+    seen = await session.execute(
+        update(IncidentGroupKey)
+        .where(tuple_(IncidentGroupKey.incident_id, IncidentGroupKey.key).in_(sorted(wanted)))
+        .values(last_seen_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(seen.rowcount == len(wanted))  # type: ignore[attr-defined]
 
 
 async def access_list(session: AsyncSession, *, incident_id: int) -> AccessList:

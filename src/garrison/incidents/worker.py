@@ -27,10 +27,11 @@ from garrison.config.incidents import IncidentsConfig
 from garrison.detection.events import DetectionAlertRaised
 from garrison.errors import ConflictError
 from garrison.incidents.bus_signals import signal_from_detection, signal_from_service_state
-from garrison.incidents.ingest import SignalResult, ingest_built
+from garrison.incidents.ingest import ingest_built
 from garrison.incidents.integrations import sync_config_integrations
 from garrison.incidents.outbox import commit_and_publish
 from garrison.incidents.policy import sync_policy
+from garrison.incidents.signal_records import SignalResult
 from garrison.incidents.signals import IncomingSignal
 from garrison.probes.events import ServiceStateChanged
 from garrison.runtime.context import AppContext

@@ -12,6 +12,7 @@ person's order takes over. Every outcome goes on the incident's timeline.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -149,6 +150,25 @@ async def _cancel(
     )
 
 
+async def load_claimed(session: AsyncSession, *, claimed: Sequence[Claimed]) -> list[object]:
+    """Read the rows :func:`record_outcome` changes for all of ``claimed`` at once (three
+    queries a round instead of three per attempt). Keep the list returned while recording:
+    the session holds unchanged rows only as long as someone else does."""
+    if not claimed:
+        return []
+    delivery_ids = sorted({item.delivery_id for item in claimed})
+    notification_ids = sorted({item.notification.id for item in claimed})
+    attempt_ids = sorted({item.attempt_id for item in claimed})
+    loaded: list[object] = []
+    for model, ids in (
+        (NotificationDelivery, delivery_ids),
+        (Notification, notification_ids),
+        (NotificationAttempt, attempt_ids),
+    ):
+        loaded += (await session.scalars(select(model).where(model.id.in_(ids)))).all()
+    return loaded
+
+
 async def record_outcome(
     session: AsyncSession,
     *,
@@ -244,15 +264,17 @@ async def recover_interrupted(session: AsyncSession, *, now: datetime) -> int:
 
 async def next_wakeup(session: AsyncSession) -> datetime | None:
     """The earliest moment the worker has something to do: a due attempt or a lease ending."""
-    due = await session.scalar(
-        select(func.min(NotificationDelivery.next_attempt_at)).where(
-            NotificationDelivery.status == DeliveryStatus.PENDING.value
-        )
+    due = (
+        select(func.min(NotificationDelivery.next_attempt_at))
+        .where(NotificationDelivery.status == DeliveryStatus.PENDING.value)
+        .scalar_subquery()
     )
-    lease = await session.scalar(
-        select(func.min(NotificationDelivery.claimed_until)).where(
-            NotificationDelivery.status == DeliveryStatus.SENDING.value
-        )
+    lease = (
+        select(func.min(NotificationDelivery.claimed_until))
+        .where(NotificationDelivery.status == DeliveryStatus.SENDING.value)
+        .scalar_subquery()
     )
-    found = [moment for moment in (due, lease) if moment is not None]
+    # One statement: the worker asks after every round.
+    row = (await session.execute(select(due, lease))).one()
+    found: list[datetime] = [moment for moment in row if moment is not None]
     return min(found) if found else None

@@ -36,6 +36,7 @@ from garrison.notify.delivery import (
     Claimed,
     RetryPolicy,
     claim_due,
+    load_claimed,
     next_wakeup,
     record_outcome,
     recover_interrupted,
@@ -225,11 +226,13 @@ class NotificationWorker:
     ) -> None:
         async with self.context.sessions() as session:
             finished = self.context.clock.now()
+            loaded = await load_claimed(session, claimed=claimed)
             for item, failure in zip(claimed, failures, strict=True):
                 result = await record_outcome(
                     session, claimed=item, failure=failure, now=finished, retry=retry
                 )
                 logger.debug("notification %s via %s: %s", item.key, item.channel, result)
+            del loaded  # held until every outcome is recorded
             await commit_and_publish(session, self.context.bus)
 
     async def _send(

@@ -154,9 +154,26 @@ async def attach_runbooks(
     incident: Incident,
     sources: list[str],
     now: datetime,
+    plans: list[EffectivePlan] | None = None,
 ) -> list[Checklist]:
-    """Attach the runbook of every plan the incident matches (once per plan)."""
-    attached: list[Checklist] = []
+    """Attach the runbook of every plan the incident matches (once per plan).
+
+    ``plans``: the effective plans, when the caller has read them for many incidents.
+    """
+    if plans is None:
+        plans = await effective_plans(session, config=config)
+    matching = [
+        effective.plan
+        for effective in plans
+        if plan_matches(
+            effective.plan,
+            services=list(incident.services),
+            sources=sources,
+            category=incident.category,
+        )
+    ]
+    if not matching:
+        return []
     existing = set(
         (
             await session.scalars(
@@ -164,14 +181,11 @@ async def attach_runbooks(
             )
         ).all()
     )
-    for effective in await effective_plans(session, config=config):
-        plan = effective.plan
-        if plan.id in existing or not plan_matches(
-            plan, services=list(incident.services), sources=sources, category=incident.category
-        ):
-            continue
-        attached.append(await _attach(session, plan=plan, incident_id=incident.id, now=now))
-    return attached
+    return [
+        await _attach(session, plan=plan, incident_id=incident.id, now=now)
+        for plan in matching
+        if plan.id not in existing
+    ]
 
 
 async def _attach(

@@ -1,6 +1,7 @@
 """The readiness worker: attaches runbooks to incidents that match a plan (on
-``IncidentOpened``) and sends task reminders on ``context.clock``. Each incident and task
-is handled in its own transaction; one failing is logged and the loop goes on."""
+``IncidentOpened``) and sends task reminders on ``context.clock``. The incidents opened
+meanwhile are handled together, in one transaction (one by one when it fails), each task
+in its own; one failing is logged and the loop goes on."""
 
 from __future__ import annotations
 
@@ -18,13 +19,14 @@ from garrison.incidents.events import IncidentOpened
 from garrison.incidents.models import Alert, Incident
 from garrison.incidents.outbox import commit_and_publish
 from garrison.readiness.models import ReadinessTask
-from garrison.readiness.plans import attach_runbooks
+from garrison.readiness.plans import attach_runbooks, effective_plans
 from garrison.readiness.tasks import remind, tasks_to_remind
 from garrison.runtime.context import AppContext
 
 logger = logging.getLogger(__name__)
 
 REMINDER_SECONDS = 60.0
+CHUNK = 50
 
 
 class ReadinessWorker:
@@ -33,6 +35,8 @@ class ReadinessWorker:
     def __init__(self, context: AppContext, *, load_event: EventLoader | None = None) -> None:
         self.context = context
         self._load_event = load_event or (lambda: running_event(self.context.settings))
+        self._to_attach: list[int] = []
+        self._opened = asyncio.Event()
 
     def _config(self) -> EventConfig | None:
         return read_event(self._load_event, waiting="runbooks and readiness reminders")
@@ -41,40 +45,82 @@ class ReadinessWorker:
         opened = self.context.bus.subscribe(IncidentOpened, consumer="readiness.runbooks")
         try:
             async with asyncio.TaskGroup() as group:
-                group.create_task(self._attach_on(opened))
+                group.create_task(self._note_opened(opened))
+                group.create_task(self._attach_forever())
                 started()
                 group.create_task(self._remind_forever())
         finally:
             await opened.close()
 
-    async def _attach_on(self, subscription: Subscription[IncidentOpened]) -> None:
+    async def _note_opened(self, subscription: Subscription[IncidentOpened]) -> None:
+        # Attached by the loop below, many in one transaction when incidents come in bursts.
         async for event in subscription:
+            self._to_attach.append(event.incident_id)
+            self._opened.set()
+
+    async def _attach_forever(self) -> None:
+        while True:
+            await self._opened.wait()
+            self._opened.clear()
+            while self._to_attach:
+                chunk, self._to_attach = self._to_attach[:CHUNK], self._to_attach[CHUNK:]
+                try:
+                    await self.attach_many(chunk)
+                except asyncio.CancelledError:
+                    raise
+                except Exception:
+                    logger.warning(
+                        "attaching runbooks to %d incidents failed: one by one", len(chunk)
+                    )
+                    await self._attach_each(chunk)
+
+    async def _attach_each(self, incident_ids: list[int]) -> None:
+        for incident_id in incident_ids:
             try:
-                await self.attach(event.incident_id)
+                await self.attach_many([incident_id])
             except asyncio.CancelledError:
                 raise
             except Exception:
-                logger.exception("runbooks could not be attached to incident %d", event.incident_id)
+                logger.exception("runbooks could not be attached to incident %d", incident_id)
 
     async def attach(self, incident_id: int) -> list[str]:
+        return (await self.attach_many([incident_id])).get(incident_id, [])
+
+    async def attach_many(self, incident_ids: list[int]) -> dict[int, list[str]]:
+        """Attach the matching runbooks to these incidents, in one transaction: the plans
+        and the incidents' sources are read once for them all. The plans attached, by incident."""
         config = self._config()
         if config is None:
-            return []
+            return {}
+        attached: dict[int, list[str]] = {}
         async with self.context.sessions() as session:
-            incident = await session.get(Incident, incident_id)
-            if incident is None:
-                return []
-            query = select(Alert.source).where(Alert.incident_id == incident_id)
-            sources = sorted(set((await session.scalars(query)).all()))
-            attached = await attach_runbooks(
-                session,
-                config=config,
-                incident=incident,
-                sources=sources,
-                now=self.context.clock.now(),
-            )
+            query = select(Incident).where(Incident.id.in_(incident_ids)).order_by(Incident.id)
+            incidents = list((await session.scalars(query)).all())
+            if not incidents:
+                return {}
+            plans = await effective_plans(session, config=config)
+            sources: dict[int, set[str]] = {}
+            if plans:
+                rows = await session.execute(
+                    select(Alert.incident_id, Alert.source).where(
+                        Alert.incident_id.in_(incident_ids)
+                    )
+                )
+                for incident_id, source in rows:
+                    if incident_id is not None:
+                        sources.setdefault(incident_id, set()).add(source)
+            for incident in incidents:
+                checklists = await attach_runbooks(
+                    session,
+                    config=config,
+                    incident=incident,
+                    sources=sorted(sources.get(incident.id, ())),
+                    now=self.context.clock.now(),
+                    plans=plans,
+                )
+                attached[incident.id] = [checklist.plan_id for checklist in checklists]
             await commit_and_publish(session, self.context.bus)
-        return [checklist.plan_id for checklist in attached]
+        return attached
 
     async def _remind_forever(self) -> None:
         while True:

@@ -15,7 +15,9 @@ from garrison.storage.engine import reading
 _READING_METHODS = frozenset({"GET", "HEAD"})
 
 
-def get_context(request: Request) -> AppContext:
+# Coroutines, though they never wait: FastAPI runs a plain function dependency on a
+# worker thread, a round trip that costs more than the function.
+async def get_context(request: Request) -> AppContext:
     context = request.app.state.context
     assert isinstance(context, AppContext)
     return context
@@ -38,7 +40,7 @@ async def get_db_session(request: Request, context: Context) -> AsyncIterator[As
 DbSession = Annotated[AsyncSession, Depends(get_db_session)]
 
 
-def get_origin(request: Request) -> RequestOrigin:
+async def get_origin(request: Request) -> RequestOrigin:
     client = request.client
     channel: Literal["api", "web"] = "api" if request.url.path.startswith("/api/") else "web"
     return RequestOrigin(
