@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import orjson
 from sqlalchemy import Table, insert
 from sqlalchemy.engine import Dialect
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -38,9 +39,25 @@ COLUMNS = (
 )
 
 
+# orjson encodes a result's small documents about ten times faster than json, which
+# counts at thousands of results a second. Times and dataclasses go to ``default``
+# (str), as with json; what orjson refuses (an integer beyond 64 bits) is left to json.
+_ORJSON_OPTIONS = (
+    orjson.OPT_NON_STR_KEYS | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+)
+
+
+def json_text(value: dict[str, Any]) -> str:
+    """``value`` as compact JSON text; what JSON cannot hold becomes its ``str``."""
+    try:
+        return orjson.dumps(value, default=str, option=_ORJSON_OPTIONS).decode("utf-8")
+    except (orjson.JSONEncodeError, TypeError):
+        return json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"))
+
+
 def bounded_json_text(value: dict[str, Any], limit: int = MAX_DETAILS_BYTES) -> str:
     """``value`` as JSON text: anything odd becomes text, anything large a marker."""
-    encoded = json.dumps(value, default=str, ensure_ascii=False)
+    encoded = json_text(value)
     # Each character takes at most 4 bytes: short text needs no encoding to be measured.
     if len(encoded) * 4 > limit:
         size = len(encoded.encode("utf-8"))

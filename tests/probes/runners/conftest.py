@@ -68,6 +68,12 @@ def site() -> HttpSite:
         "/json": http_answer(
             200, json.dumps(JSON_DOCUMENT).encode(), headers={"Content-Type": "application/json"}
         ),
+        # Python's reading of JSON, not the strict one: NaN and a number beyond 64 bits.
+        "/loose-json": http_answer(
+            200,
+            b'{"ratio": NaN, "serial": 123456789012345678901234567890}',
+            headers={"Content-Type": "application/json"},
+        ),
         "/fail": http_answer(500, b"oops", reason="Internal Server Error"),
         "/headers": http_answer(200, b"ok", headers={"X-Service": "garrison", "X-Zone": "a"}),
         "/redirect": http_answer(302, headers={"Location": "/ok"}, reason="Found"),

@@ -129,6 +129,12 @@ async def test_json_paths_with_list_indexes(http_port: int, run_context: RunCont
         f"http://127.0.0.1:{http_port}/ok", run_context, json_path_equals={"a": 1}
     )
     assert not_json.reason == "the body is not JSON"
+    loose = await run_http(
+        f"http://127.0.0.1:{http_port}/loose-json",
+        run_context,
+        json_path_equals={"serial": 123456789012345678901234567890},
+    )
+    assert loose.ok, loose.reason
 
 
 async def test_header_values(http_port: int, run_context: RunContext) -> None:

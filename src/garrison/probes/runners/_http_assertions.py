@@ -7,6 +7,8 @@ import re
 from functools import lru_cache
 from typing import Any
 
+import orjson
+
 from garrison.config.checks import HttpCheck
 from garrison.i18n import gettext as _
 from garrison.probes.runners._http_client import HttpResponse
@@ -75,9 +77,12 @@ def _judge_body(check: HttpCheck, response: HttpResponse) -> list[str]:
 
 def _judge_json(expectations: dict[str, Any], text: str) -> list[str]:
     try:
-        document = json.loads(text)
-    except ValueError:
-        return [_("the body is not JSON")]
+        document = orjson.loads(text)  # fast; what it refuses (NaN, huge numbers) json may take
+    except orjson.JSONDecodeError:
+        try:
+            document = json.loads(text)
+        except ValueError:
+            return [_("the body is not JSON")]
     failures: list[str] = []
     for path, expected in expectations.items():
         try:
@@ -100,9 +105,8 @@ def _judge_json(expectations: dict[str, Any], text: str) -> list[str]:
 
 def _json_path_value(document: Any, path: str) -> Any:
     """The value at a dotted path (``a.b.0.c`` or ``a.b[0].c``); ``_MISSING`` when absent."""
-    tokens = list(_path_tokens(path))
     current = document
-    for key, index in tokens:
+    for key, index in _path_tokens(path):
         if isinstance(current, list):
             position = int(index or key) if (index or key.isdigit()) else None
             if position is None or position >= len(current):
@@ -115,7 +119,8 @@ def _json_path_value(document: Any, path: str) -> Any:
     return current
 
 
-def _path_tokens(path: str) -> list[tuple[str, str]]:
+@lru_cache(maxsize=4_096)  # the same paths, every run: parsed once
+def _path_tokens(path: str) -> tuple[tuple[str, str], ...]:
     tokens: list[tuple[str, str]] = []
     position = 0
     while position < len(path):
@@ -128,7 +133,7 @@ def _path_tokens(path: str) -> list[tuple[str, str]]:
         position = match.end()
     if not tokens:
         raise ValueError(path)
-    return tokens
+    return tuple(tokens)
 
 
 def _same_json(actual: Any, expected: Any) -> bool:

@@ -364,14 +364,16 @@ async def fetch(url: str, options: HttpOptions, trace: Trace) -> HttpResponse:
 
 
 def _response(url: str, protocol: _ResponseProtocol, redirects: tuple[str, ...]) -> HttpResponse:
-    headers: list[tuple[str, str]] = []
-    joined: dict[str, str] = {}
-    for raw_name, raw_value in protocol.headers:
-        name = raw_name.decode("latin-1").lower()
-        value = raw_value.decode("latin-1").strip()
-        headers.append((name, value))
-        known = joined.get(name)
-        joined[name] = value if known is None else f"{known}, {value}"
+    headers = [
+        (name.decode("latin-1").lower(), value.decode("latin-1").strip())
+        for name, value in protocol.headers
+    ]
+    joined = dict(headers)
+    if len(joined) != len(headers):  # a repeated header: its values joined, in order
+        joined = {}
+        for name, value in headers:
+            known = joined.get(name)
+            joined[name] = value if known is None else f"{known}, {value}"
     body = protocol.body
     return HttpResponse(
         url=url,

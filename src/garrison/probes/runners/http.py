@@ -48,6 +48,7 @@ def response_evidence(response: HttpResponse) -> dict[str, Any]:
         details["truncated"] = True
     if response.redirects:
         details["redirects"] = list(response.redirects)
-    headers = {name: response.header(name) for name in _EVIDENCE_HEADERS}
-    details["headers"] = {name: value for name, value in headers.items() if value is not None}
+    details["headers"] = {
+        name: value for name in _EVIDENCE_HEADERS if (value := response.header(name)) is not None
+    }
     return details
