@@ -5,6 +5,7 @@ Keyword-only functions taking an ``AsyncSession``; nothing here writes.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import select
@@ -30,18 +31,40 @@ async def get_escalation(session: AsyncSession, *, incident_id: int) -> Escalati
     return record
 
 
-async def due_escalations(session: AsyncSession, *, now: datetime, limit: int) -> list[int]:
-    """Ids of active escalations whose next step is due, earliest first."""
-    rows = await session.scalars(
-        select(EscalationRecord.id)
-        .where(
-            EscalationRecord.status == EscalationStatus.ACTIVE.value,
-            EscalationRecord.next_due_at <= now,
+@dataclass(frozen=True, slots=True)
+class DueEscalations:
+    """The due escalations' ids, earliest first, and when the next of the others is due."""
+
+    ids: list[int]
+    later: datetime | None  # None: no other active escalation, when ``later_known``
+    later_known: bool
+
+
+async def due_escalations(session: AsyncSession, *, now: datetime, limit: int) -> DueEscalations:
+    """Active escalations whose next step is due, and the first one not due yet: one read
+    for a round and the sleep after it."""
+    rows = (
+        await session.execute(
+            select(EscalationRecord.id, EscalationRecord.next_due_at)
+            .where(
+                EscalationRecord.status == EscalationStatus.ACTIVE.value,
+                EscalationRecord.next_due_at.is_not(None),
+            )
+            .order_by(EscalationRecord.next_due_at, EscalationRecord.id)
+            .limit(limit + 1)
         )
-        .order_by(EscalationRecord.next_due_at, EscalationRecord.id)
-        .limit(limit)
+    ).all()
+    ids: list[int] = []
+    later: datetime | None = None
+    for escalation_id, due_at in rows:
+        if due_at is not None and due_at <= now:
+            ids.append(escalation_id)
+        elif due_at is not None:
+            later = due_at
+            break
+    return DueEscalations(
+        ids=ids[:limit], later=later, later_known=later is not None or len(rows) <= limit
     )
-    return list(rows.all())
 
 
 async def claim_escalation(

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garrison.audit.actor import Actor
-from garrison.audit.service import record_audit
+from garrison.audit.service import AuditDraft, record_audit, record_audits
 from garrison.auth.principal import RequestOrigin
 from garrison.config import EventConfig
 from garrison.errors import ConflictError
@@ -28,7 +28,7 @@ from garrison.escalation.suppression import suppression_reason
 from garrison.escalation.targets import TargetResolver
 from garrison.i18n import gettext as _
 from garrison.incidents.models import Incident
-from garrison.incidents.timeline import TimelineKind, add_timeline_entry
+from garrison.incidents.timeline import TimelineKind, add_timeline_entry, timeline_entry
 from garrison.incidents.vocabulary import IncidentStatus
 from garrison.notify.recipients import recipient_for
 from garrison.notify.service import (
@@ -73,11 +73,14 @@ async def start_escalation(
     now: datetime,
     default_language: str,
     unescalated: bool = False,
+    audits: list[AuditDraft] | None = None,
 ) -> EscalationRecord:
     """Freeze the incident's policy and fire its first step now (once per incident).
 
     Starting and the first step are one change: one transaction, one audit entry.
     ``unescalated``: the caller has just read that the incident has no escalation.
+    ``audits``: the audit entry is added there, for the caller to append with its other
+    starts' (``ESCALATOR``, ``now``) in one go; its rows are flushed then.
     """
     if not unescalated:
         existing = await find_escalation(session, incident_id=incident.id)
@@ -109,10 +112,7 @@ async def start_escalation(
         updated_at=now,
         stop_reason=reason,
     )
-    session.add(record)
-    await session.flush()
-    await add_timeline_entry(
-        session,
+    started = timeline_entry(
         incident_id=incident.id,
         kind=TimelineKind.ESCALATION,
         at=now,
@@ -125,6 +125,10 @@ async def start_escalation(
             "reason": reason,
         },
     )
+    # The entry is written with the first step's rows, before the step's entry; the record
+    # only once its first step is fired (an INSERT, not an INSERT and an UPDATE): firing
+    # reads no escalation and needs no id.
+    session.add(started)
     first: Fired | None = None
     if status == EscalationStatus.ACTIVE:
         first = await fire_due_step(
@@ -136,20 +140,23 @@ async def start_escalation(
             default_language=default_language,
             audited=False,
             unsuppressed=True,
+            starting=True,
         )
-    await record_audit(
-        session,
-        actor=ESCALATOR,
+    session.add(record)
+    draft = AuditDraft(
         action="escalation.started",
         target_type="incident",
         target_id=str(incident.id),
-        at=now,
         after={
             **snapshot(record),
             "policy": record.policy,
             "first_step_people": list(first.people) if first is not None else [],
         },
     )
+    if audits is not None:
+        audits.append(draft)
+    else:
+        await record_audits(session, actor=ESCALATOR, at=now, drafts=[draft])
     return record
 
 
@@ -163,11 +170,14 @@ async def fire_due_step(
     default_language: str,
     audited: bool = True,
     unsuppressed: bool = False,
+    starting: bool = False,
 ) -> Fired:
-    """Fire the step that is due (or end the escalation); flushes, the caller commits.
+    """Fire the step that is due (or end the escalation); flushes (when ``audited``), the
+    caller commits.
 
     ``audited`` False: the caller records the audit entry of a larger change (the start).
     ``unsuppressed``: the caller has just found no reason to suppress it (the start).
+    ``starting``: the record is new (the start), so none of its pages' keys was queued.
     """
     if incident.status != IncidentStatus.TRIGGERED.value:
         await _finish(session, record, EscalationStatus.STOPPED, reason=incident.status, now=now)
@@ -189,7 +199,14 @@ async def fire_due_step(
     reached = await resolver.step(step)
     level, round_ = record.step_index + 1, record.pass_index + 1
     names = await queue_step_notifications(
-        session, record, incident, config, reached.people, now, default_language
+        session,
+        record,
+        incident,
+        config,
+        reached.people,
+        now,
+        default_language,
+        keys_are_new=starting,
     )
     before = snapshot(record)
     record.step_index += 1
@@ -197,9 +214,7 @@ async def fire_due_step(
     record.updated_at = now
     # Nobody reached: waiting would only delay the next level.
     record.next_due_at = due + timedelta(minutes=step.wait_minutes) if names else due
-    await session.flush()
-    await add_timeline_entry(
-        session,
+    step_entry = timeline_entry(
         incident_id=incident.id,
         kind=TimelineKind.ESCALATION,
         at=now,
@@ -216,6 +231,9 @@ async def fire_due_step(
             "due_at": due.isoformat(),
         },
     )
+    session.add(step_entry)
+    # The record's change and the entry are flushed with the audit entry: this one's, or
+    # the start's (``audited`` False).
     if audited:
         await record_audit(
             session,
@@ -245,11 +263,13 @@ async def queue_step_notifications(
     default_language: str,
     *,
     key_suffix: str = "",
+    keys_are_new: bool = False,
 ) -> list[str]:
     """Queue the page of the step ``record`` points at to each person; their names.
 
     The key names incident, generation, round, step and person (and ``key_suffix`` for a
     deliberate second page of the same step): a key queued before is not queued again.
+    ``keys_are_new``: the escalation starts now, no key of it can exist (none is read).
     """
     payload = {
         "incident_id": incident.id,
@@ -286,6 +306,7 @@ async def queue_step_notifications(
             ),
             now=now,
             link_hours=config.notifications.acknowledge_link_hours,
+            key_is_new=keys_are_new,
         )
         names.append(recipient.name)
     return names

@@ -22,6 +22,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.exc import StaleDataError
 
+from garrison.audit.service import AuditDraft, record_audits
 from garrison.bus.abc import Subscription
 from garrison.clock import sleep_or_wake
 from garrison.config import EventConfig
@@ -47,6 +48,8 @@ class Round:
     started: list[int] = field(default_factory=list)
     fired: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    # When the next step is due, read with the due ones (None: read it before sleeping).
+    next_due: queries.DueEscalations | None = None
 
 
 class EscalationWorker:
@@ -147,6 +150,7 @@ class EscalationWorker:
     async def _start_together(self, incident_ids: list[int], config: EventConfig) -> list[int]:
         now = self.context.clock.now()
         started = []
+        audits: list[AuditDraft] = []
         async with self.context.sessions() as session:
             # One query finds which of them to start (triggered, no escalation yet).
             for incident in await queries.startable_incidents(session, incident_ids=incident_ids):
@@ -157,8 +161,11 @@ class EscalationWorker:
                     now=now,
                     default_language=self.context.settings.language,
                     unescalated=True,
+                    audits=audits,
                 )
                 started.append(incident.id)
+            # Their audit entries together: one bump of the chain's head for the batch.
+            await record_audits(session, actor=service.ESCALATOR, at=now, drafts=audits)
             await commit_and_publish(session, self.context.bus)
         return started
 
@@ -200,17 +207,20 @@ class EscalationWorker:
                 logger.exception("escalation round failed; trying again shortly")
             if len(result.fired) >= BATCH:
                 continue
-            await self._sleep()
+            await self._sleep(result.next_due)
 
-    async def _sleep(self) -> None:
+    async def _sleep(self, known: queries.DueEscalations | None = None) -> None:
         now = self.context.clock.now()
         delay = IDLE_SECONDS
-        try:
-            async with self.context.sessions() as session:
-                due = await queries.next_due(reading(session))
-        except Exception:
-            logger.exception("cannot read the next escalation due time")
-            due = None
+        due = None
+        if known is not None and known.later_known:
+            due = known.later
+        else:
+            try:
+                async with self.context.sessions() as session:
+                    due = await queries.next_due(reading(session))
+            except Exception:
+                logger.exception("cannot read the next escalation due time")
         if due is not None:
             delay = (due - now).total_seconds()
         if self._last_reconcile is not None:
@@ -236,7 +246,10 @@ class EscalationWorker:
             self._to_start.difference_update(chunk)
             result.started += await self.start_many(chunk)
         async with self.context.sessions() as session:
-            due = await queries.due_escalations(reading(session), now=now, limit=BATCH)
+            found = await queries.due_escalations(reading(session), now=now, limit=BATCH)
+        due = found.ids
+        if not due:
+            result.next_due = found  # nothing fired: still when the next step is due
         for start in range(0, len(due), CHUNK):
             chunk = due[start : start + CHUNK]
             try:

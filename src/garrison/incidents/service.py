@@ -32,7 +32,7 @@ from garrison.incidents.models import (
 )
 from garrison.incidents.outbox import queue_event
 from garrison.incidents.signals import clip
-from garrison.incidents.timeline import TimelineKind, add_timeline_entry
+from garrison.incidents.timeline import TimelineKind, timeline_entry
 from garrison.incidents.vocabulary import (
     Category,
     Classification,
@@ -136,10 +136,12 @@ async def open_incident(
     )
     session.add(incident)
     await session.flush()
-    await _add_access(session, incident.id, new.access)
-    await add_group_keys(session, incident_id=incident.id, keys=new.group_keys, now=now)
-    await add_timeline_entry(
-        session,
+    # A new incident has no keys, access rows or entries yet: they are added without a
+    # look-up and written by the audit entry's flush, in the order added.
+    _add_access(session, incident.id, new.access)
+    for key in sorted(set(new.group_keys)):
+        session.add(IncidentGroupKey(incident_id=incident.id, key=key, last_seen_at=now))
+    opened = timeline_entry(
         incident_id=incident.id,
         kind=TimelineKind.OPENED,
         at=now,
@@ -154,6 +156,7 @@ async def open_incident(
             "is_storm": incident.is_storm,
         },
     )
+    session.add(opened)
     await record_audit(
         session,
         actor=actor,
@@ -183,13 +186,10 @@ async def open_incident(
     return incident
 
 
-async def _add_access(session: AsyncSession, incident_id: int, access: AccessList) -> None:
-    if not access.users and not access.units:
-        return
+def _add_access(session: AsyncSession, incident_id: int, access: AccessList) -> None:
     for kind, refs in ((ACCESS_USER, access.users), (ACCESS_UNIT, access.units)):
         for ref in sorted(set(refs)):
             session.add(IncidentAccess(incident_id=incident_id, kind=kind, ref=ref))
-    await session.flush()
 
 
 async def add_group_keys(

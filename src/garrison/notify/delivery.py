@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from garrison.config.notifications import NotificationsSection
@@ -31,6 +31,8 @@ from garrison.notify.models import (
 )
 from garrison.notify.service import add_delivery, note_on_timeline
 from garrison.notify.vocabulary import DeliveryStatus, NotificationKind, NotificationStatus
+
+_IN_DOUBT = DeliveryStatus.IN_DOUBT.value
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,23 +68,43 @@ class Claimed:
     key: str
 
 
+@dataclass(frozen=True, slots=True)
+class ClaimedRound:
+    """What a round claimed, and how many deliveries it found cut off mid-attempt."""
+
+    claimed: list[Claimed]
+    interrupted: int
+
+
 async def claim_due(
     session: AsyncSession, *, now: datetime, limit: int, lease: timedelta, row_locks: bool
-) -> list[Claimed]:
-    """Claim up to ``limit`` due deliveries (flushes; commit before sending anything)."""
+) -> ClaimedRound:
+    """Mark deliveries whose sender vanished mid-attempt ``in_doubt`` (never sent again),
+    then claim up to ``limit`` due ones: one read finds both. Flushes; commit before
+    sending anything."""
+    due = and_(
+        NotificationDelivery.status == DeliveryStatus.PENDING.value,
+        NotificationDelivery.next_attempt_at <= now,
+    )
+    cut_off = and_(
+        NotificationDelivery.status == DeliveryStatus.SENDING.value,
+        NotificationDelivery.claimed_until < now,
+    )
     query = (
         select(NotificationDelivery, Notification)
         .join(Notification, Notification.id == NotificationDelivery.notification_id)
-        .where(
-            NotificationDelivery.status == DeliveryStatus.PENDING.value,
-            NotificationDelivery.next_attempt_at <= now,
-        )
+        .where(or_(due, cut_off))
         .order_by(NotificationDelivery.next_attempt_at, NotificationDelivery.id)
         .limit(limit)
     )
     if row_locks:
         query = query.with_for_update(skip_locked=True, of=NotificationDelivery)
-    rows = (await session.execute(query)).all()
+    found = (await session.execute(query)).all()
+    sending = DeliveryStatus.SENDING.value
+    interrupted = [(d, n) for d, n in found if d.status == sending]
+    rows = [(d, n) for d, n in found if d.status != sending]
+    for delivery, notification in interrupted:
+        await _mark_in_doubt(session, delivery, notification, now=now)
     settled = await _settled_incidents(session, [n for _d, n in rows])
     started: list[tuple[NotificationDelivery, Notification, NotificationAttempt]] = []
     for delivery, notification in rows:
@@ -102,7 +124,7 @@ async def claim_due(
         session.add(attempt)
         started.append((delivery, notification, attempt))
     await session.flush()
-    return [
+    claimed = [
         Claimed(
             delivery_id=delivery.id,
             attempt_id=attempt.id,
@@ -114,6 +136,7 @@ async def claim_due(
         )
         for delivery, notification, attempt in started
     ]
+    return ClaimedRound(claimed=claimed, interrupted=len(interrupted))
 
 
 def _pages(notification: Notification) -> bool:
@@ -167,6 +190,89 @@ async def load_claimed(session: AsyncSession, *, claimed: Sequence[Claimed]) -> 
     ):
         loaded += (await session.scalars(select(model).where(model.id.in_(ids)))).all()
     return loaded
+
+
+async def record_outcomes(
+    session: AsyncSession,
+    *,
+    claimed: Sequence[Claimed],
+    failures: Sequence[DeliveryFailed | None],
+    now: datetime,
+    retry: RetryPolicy,
+) -> list[str]:
+    """Record a round's outcomes, on the timeline in the order claimed; their results.
+
+    An attempt that went out changes known columns only: its rows are updated together
+    without being read. A failed one is read (with the round's others) to choose between
+    retry and fallback.
+    """
+    outcomes = list(zip(claimed, failures, strict=True))
+    delivered = [item for item, failure in outcomes if failure is None]
+    await _record_delivered(session, delivered=delivered, now=now)
+    failed = [item for item, failure in outcomes if failure is not None]
+    loaded = await load_claimed(session, claimed=failed)
+    results = []
+    for item, failure in outcomes:
+        if failure is None:
+            result = "delivered"
+            await note_on_timeline(
+                session,
+                item.notification,
+                channel=item.channel,
+                result=result,
+                at=now,
+                extra={"attempt": item.attempt},
+            )
+        else:
+            result = await record_outcome(
+                session, claimed=item, failure=failure, now=now, retry=retry
+            )
+        results.append(result)
+    del loaded  # held until every outcome is recorded
+    return results
+
+
+async def _record_delivered(
+    session: AsyncSession, *, delivered: Sequence[Claimed], now: datetime
+) -> None:
+    """What :func:`record_outcome` writes for attempts that went out, one UPDATE a table."""
+    if not delivered:
+        return
+    sent = DeliveryStatus.SENT.value
+    changes: list[tuple[type[object], list[dict[str, object]]]] = [
+        (
+            NotificationAttempt,
+            [{"id": item.attempt_id, "finished_at": now, "outcome": sent} for item in delivered],
+        ),
+        (
+            NotificationDelivery,
+            [
+                {
+                    "id": item.delivery_id,
+                    "status": sent,
+                    "sent_at": now,
+                    "claimed_until": None,
+                    "updated_at": now,
+                }
+                for item in delivered
+            ],
+        ),
+        (
+            Notification,
+            [
+                {
+                    "id": item.notification.id,
+                    "status": NotificationStatus.DELIVERED.value,
+                    "delivered_at": now,
+                    "delivered_channel": item.channel,
+                    "updated_at": now,
+                }
+                for item in delivered
+            ],
+        ),
+    ]
+    for model, rows in changes:
+        await session.execute(update(model), rows)
 
 
 async def record_outcome(
@@ -229,37 +335,31 @@ async def _fall_back(
     return "falling_back"
 
 
-async def recover_interrupted(session: AsyncSession, *, now: datetime) -> int:
-    """Mark deliveries whose sender vanished mid-attempt as ``in_doubt``; returns how many."""
-    rows = (
-        await session.execute(
-            select(NotificationDelivery, Notification)
-            .join(Notification, Notification.id == NotificationDelivery.notification_id)
-            .where(
-                NotificationDelivery.status == DeliveryStatus.SENDING.value,
-                NotificationDelivery.claimed_until < now,
-            )
+async def _mark_in_doubt(
+    session: AsyncSession,
+    delivery: NotificationDelivery,
+    notification: Notification,
+    *,
+    now: datetime,
+) -> None:
+    """A delivery whose sender vanished mid-attempt: ``in_doubt``, its attempt too."""
+    delivery.status = _IN_DOUBT
+    delivery.claimed_until = None
+    delivery.updated_at = notification.updated_at = now
+    notification.status = NotificationStatus.IN_DOUBT.value
+    attempts = await session.scalars(
+        select(NotificationAttempt).where(
+            NotificationAttempt.delivery_id == delivery.id,
+            NotificationAttempt.outcome == DeliveryStatus.SENDING.value,
         )
-    ).all()
-    for delivery, notification in rows:
-        delivery.status = DeliveryStatus.IN_DOUBT.value
-        delivery.claimed_until = None
-        delivery.updated_at = notification.updated_at = now
-        notification.status = NotificationStatus.IN_DOUBT.value
-        attempts = await session.scalars(
-            select(NotificationAttempt).where(
-                NotificationAttempt.delivery_id == delivery.id,
-                NotificationAttempt.outcome == DeliveryStatus.SENDING.value,
-            )
-        )
-        for attempt in attempts:
-            attempt.outcome = DeliveryStatus.IN_DOUBT.value
-            attempt.finished_at = now
-        await session.flush()
-        await note_on_timeline(
-            session, notification, channel=delivery.channel, result="in_doubt", at=now
-        )
-    return len(rows)
+    )
+    for attempt in attempts:
+        attempt.outcome = _IN_DOUBT
+        attempt.finished_at = now
+    await session.flush()
+    await note_on_timeline(
+        session, notification, channel=delivery.channel, result="in_doubt", at=now
+    )
 
 
 async def next_wakeup(session: AsyncSession) -> datetime | None:

@@ -58,13 +58,23 @@ def delivery_key(notification_key: str, channel: str) -> str:
 
 
 async def queue_notification(
-    session: AsyncSession, *, new: NewNotification, now: datetime, link_hours: float
+    session: AsyncSession,
+    *,
+    new: NewNotification,
+    now: datetime,
+    link_hours: float,
+    key_is_new: bool = False,
 ) -> Notification | None:
-    """Queue ``new`` on its recipient's first channel; None when its key was queued before."""
+    """Queue ``new`` on its recipient's first channel; None when its key was queued before.
+
+    ``key_is_new``: the caller knows the key cannot have been queued (it names what was
+    only now created): not looked up; should it exist, its unique index refuses the row.
+    """
     key = bounded_key(new.key)
-    known = await session.scalar(select(Notification.id).where(Notification.key == key))
-    if known is not None:
-        return None
+    if not key_is_new:
+        known = await session.scalar(select(Notification.id).where(Notification.key == key))
+        if known is not None:
+            return None
     routes = [{"channel": kind.value, "address": address} for kind, address in new.recipient.routes]
     notification = Notification(
         key=key,

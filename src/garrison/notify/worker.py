@@ -14,7 +14,8 @@ import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import TypeVar
 
 import httpx
@@ -36,10 +37,8 @@ from garrison.notify.delivery import (
     Claimed,
     RetryPolicy,
     claim_due,
-    load_claimed,
     next_wakeup,
-    record_outcome,
-    recover_interrupted,
+    record_outcomes,
 )
 from garrison.notify.duty_alerts import notify_check_in_missed, notify_coverage_gap
 from garrison.notify.errors import DeliveryFailed
@@ -82,6 +81,8 @@ class NotificationWorker:
         self._wrap_channel = wrap_channel
         self._doorbell = asyncio.Event()
         self._client: httpx.AsyncClient | None = None
+        # The next wake-up, read at the end of a round's last transaction.
+        self._next_wakeup: Wakeup | None = None
 
     def _settings(self) -> tuple[EventConfig | None, NotificationsSection]:
         try:
@@ -168,9 +169,13 @@ class NotificationWorker:
 
     async def _wait(self) -> None:
         delay = IDLE_SECONDS
+        known, self._next_wakeup = self._next_wakeup, None
         with contextlib.suppress(Exception):
-            async with self.context.sessions() as session:
-                wakeup = await next_wakeup(reading(session))
+            if known is not None:
+                wakeup = known.at
+            else:
+                async with self.context.sessions() as session:
+                    wakeup = await next_wakeup(reading(session))
             if wakeup is not None:
                 delay = (wakeup - self.context.clock.now()).total_seconds()
         if delay <= 0:
@@ -182,16 +187,19 @@ class NotificationWorker:
         config, settings = self._settings()
         now = self.context.clock.now()
         lease = timedelta(seconds=_longest_timeout(settings) * 2 + LEASE_MARGIN_SECONDS)
+        self._next_wakeup = None
         async with self.context.sessions() as session:
-            interrupted = await recover_interrupted(session, now=now)
-            claimed = await claim_due(
+            found = await claim_due(
                 session,
                 now=now,
                 limit=BATCH,
                 lease=lease,
                 row_locks=self.context.capabilities.row_locks,
             )
+            claimed, interrupted = found.claimed, found.interrupted
+            wakeup = None if claimed else Wakeup(await next_wakeup(session))
             await session.commit()
+        self._next_wakeup = wakeup
         if interrupted:
             logger.warning(
                 "%d deliveries were cut off while sending; marked in doubt, not sent again",
@@ -226,14 +234,15 @@ class NotificationWorker:
     ) -> None:
         async with self.context.sessions() as session:
             finished = self.context.clock.now()
-            loaded = await load_claimed(session, claimed=claimed)
-            for item, failure in zip(claimed, failures, strict=True):
-                result = await record_outcome(
-                    session, claimed=item, failure=failure, now=finished, retry=retry
-                )
+            results = await record_outcomes(
+                session, claimed=claimed, failures=failures, now=finished, retry=retry
+            )
+            for item, result in zip(claimed, results, strict=True):
                 logger.debug("notification %s via %s: %s", item.key, item.channel, result)
-            del loaded  # held until every outcome is recorded
+            # Read here, it saves the wait after the round a transaction.
+            wakeup = Wakeup(await next_wakeup(session))
             await commit_and_publish(session, self.context.bus)
+        self._next_wakeup = wakeup
 
     async def _send(
         self,
@@ -280,6 +289,13 @@ class NotificationWorker:
             if notification.directive_id is not None
             else None,
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Wakeup:
+    """When the worker has something to do next (None: nothing is waiting)."""
+
+    at: datetime | None
 
 
 def _server_url(context: AppContext) -> str:
