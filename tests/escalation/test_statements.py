@@ -18,8 +18,8 @@ from tests.escalation.factories import (
     open_test_incident,
     write_scenario,
 )
-from tests.incidents.factories import statements
 from tests.notify.sinks import HttpSink
+from tests.sql_statements import statements
 
 
 async def test_escalations_start_together_reading_each_incident_once(

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from garrison.audit.actor import Actor
 from garrison.auth.permissions import Role
@@ -174,21 +174,3 @@ async def running_worker(context: AppContext) -> AsyncIterator[IncidentWorker]:
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await task
-
-
-@contextlib.contextmanager
-def statements(context: AppContext) -> Iterator[list[str]]:
-    """The SQL statements sent meanwhile (transaction control left out)."""
-    sent: list[str] = []
-
-    def note(*args: object) -> None:
-        text = str(args[2])
-        if not text.startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
-            sent.append(text)
-
-    engine = context.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", note)

@@ -24,9 +24,9 @@ from tests.incidents.factories import (
     incidents,
     make_integration,
     signal_count,
-    statements,
     timeline_kinds,
 )
+from tests.sql_statements import statements
 
 URL = "/api/v1/integrations/alertmanager"
 

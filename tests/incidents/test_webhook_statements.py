@@ -18,7 +18,8 @@ from garrison.incidents.signals import IncomingSignal
 from garrison.incidents.webhook import WebhookSignal, signal_from_webhook
 from garrison.runtime.context import AppContext
 from tests.auth.factories import audit_actions, bearer
-from tests.incidents.factories import alerts, incidents, make_integration, statements
+from tests.incidents.factories import alerts, incidents, make_integration
+from tests.sql_statements import statements
 
 URL = "/api/v1/integrations/webhook"
 

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import Iterator
 from datetime import timedelta
 
-from sqlalchemy import event, func, select
+from sqlalchemy import func, select
 
 from garrison.audit.actor import Actor
 from garrison.audit.models import AuditEntry
@@ -22,6 +20,7 @@ from garrison.detection.detectors.admin_login import LearnedAddress
 from garrison.detection.findings import Finding
 from garrison.runtime.context import AppContext
 from tests.detection.engine.factories import pack_engine, web_request
+from tests.sql_statements import statements
 
 ACTOR = Actor.system("test")
 WINDOW = timedelta(minutes=10)
@@ -29,24 +28,6 @@ WINDOW = timedelta(minutes=10)
 
 def sqli(address: str) -> list[Finding]:
     return pack_engine().evaluate(web_request("/a?id=1%20union%20select%202", address=address))
-
-
-@contextlib.contextmanager
-def statements(context: AppContext) -> Iterator[list[str]]:
-    """The SQL statements sent meanwhile (transaction control left out)."""
-    sent: list[str] = []
-
-    def note(*args: object) -> None:
-        text = str(args[2])
-        if not text.startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")):
-            sent.append(text)
-
-    engine = context.engine.sync_engine
-    event.listen(engine, "before_cursor_execute", note)
-    try:
-        yield sent
-    finally:
-        event.remove(engine, "before_cursor_execute", note)
 
 
 async def _actions(context: AppContext) -> list[str]:
