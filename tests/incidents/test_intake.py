@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 
 import httpx
 
 from garrison.config.incidents import IncidentsConfig, IntegrationKind
-from garrison.incidents.intake import intake_for
+from garrison.incidents.alertmanager import AlertmanagerWebhook, signals_from_alertmanager
+from garrison.incidents.intake import Intake, intake_for
 from garrison.incidents.models import Integration
+from garrison.incidents.signal_records import SignalResult
 from garrison.incidents.signals import IncomingSignal
 from garrison.runtime.context import AppContext
 from tests.auth.factories import bearer
@@ -70,3 +73,35 @@ async def test_a_failing_request_does_not_take_its_batch_with_it(
         200
     ] * 5
     assert len(await alerts(context)) == 5
+
+
+async def test_steady_requests_gather_into_a_batch_and_a_lone_one_does_not_wait(
+    context: AppContext,
+) -> None:
+    key = await make_integration(context, IntegrationKind.ALERTMANAGER)
+    linger = 1.0
+    intake = Intake(context.sessions, bus=context.bus, clock=context.clock, linger_seconds=linger)
+
+    def send(fingerprint: str) -> Awaitable[list[SignalResult]]:
+        webhook = AlertmanagerWebhook.model_validate(am_payload([am_alert(fingerprint)]))
+        return intake.ingest(
+            key=key,
+            kind=IntegrationKind.ALERTMANAGER,
+            build=lambda policy, integration: signals_from_alertmanager(
+                webhook, integration=integration, policy=policy
+            ),
+            count=1,
+        )
+
+    loop = asyncio.get_running_loop()
+    started = loop.time()
+    await send("alone")  # nothing came before it: not held back for company
+    assert loop.time() - started < linger / 2
+    assert intake.batches == 1
+    # Requests close on each other's heels: the next ones gather into one transaction.
+    following = [asyncio.ensure_future(send(f"steady-{n}")) for n in range(2)]
+    await asyncio.sleep(0.05)
+    following.append(asyncio.ensure_future(send("steady-late")))
+    await asyncio.gather(*following)
+    assert intake.batches == 2
+    assert len(await alerts(context)) == 4

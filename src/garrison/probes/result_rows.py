@@ -51,7 +51,7 @@ def json_text(value: dict[str, Any]) -> str:
     """``value`` as compact JSON text; what JSON cannot hold becomes its ``str``."""
     try:
         return orjson.dumps(value, default=str, option=_ORJSON_OPTIONS).decode("utf-8")
-    except (orjson.JSONEncodeError, TypeError):
+    except orjson.JSONEncodeError:
         return json.dumps(value, default=str, ensure_ascii=False, separators=(",", ":"))
 
 

@@ -9,8 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from garrison.probes.engine import Judgement
+from garrison.probes.engine import CheckChange, Judgement
+from garrison.probes.events import CheckStateChanged
 from garrison.probes.models import ResultRecord, RollupRecord
+from garrison.probes.states import CheckState
 from garrison.probes.writer import ResultWriter
 from garrison.runtime.context import AppContext
 from tests.probes.engine.factories import WAIT_SECONDS, result
@@ -85,3 +87,35 @@ async def test_a_backlog_is_written_in_large_batches_and_nothing_dropped(
     async with context.sessions() as session:
         assert await session.scalar(select(func.count()).select_from(ResultRecord)) == 1_000
         assert await session.scalar(select(func.sum(RollupRecord.count))) == 1_000
+
+
+async def test_a_quiet_batch_lingers_and_a_state_change_ends_the_wait(context: AppContext) -> None:
+    linger = 30.0
+    writer = ResultWriter(
+        sessions=context.sessions, bus=context.bus, clock=context.clock, linger_seconds=linger
+    )
+    changes = context.bus.subscribe(CheckStateChanged, consumer="test")
+    task = asyncio.create_task(writer.run())
+    try:
+        writer.submit("web", result(True, T0), Judgement())
+        await asyncio.sleep(0.3)
+        assert writer.results_written == 0  # nothing new: waiting for company
+        down = CheckChange(
+            check_id="web",
+            service_id=None,
+            previous=CheckState.UP,
+            current=CheckState.DOWN,
+            at=T0 + timedelta(seconds=5),
+            reason="scripted failure",
+            in_maintenance=False,
+        )
+        writer.submit("web", result(False, T0 + timedelta(seconds=5)), Judgement(checks=[down]))
+        async with asyncio.timeout(WAIT_SECONDS):  # far less than the linger
+            await writer.wait_written(2)
+            published = await anext(aiter(changes))
+        assert (published.check_id, published.current) == ("web", "down")
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        await changes.close()
